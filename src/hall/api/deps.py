@@ -1,0 +1,36 @@
+"""Dependencies as ``Annotated`` aliases: routes declare what they need, tests override it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from hall.settings import Settings
+from hall.store import Store
+
+__all__ = ["SessionDep", "SettingsDep", "StoreDep"]
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(store: StoreDep) -> Iterator[Session]:
+    with store.session(commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,22 @@
+"""Liveness and readiness for load balancers and operators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hall import __version__
+from hall.api.deps import SessionDep, StoreDep
+from hall.api.schemas import HealthPublic
+from hall.store import MatterStatus, count_matters
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthPublic, summary="Is the service up and its store reachable")
+def healthz(store: StoreDep, session: SessionDep) -> HealthPublic:
+    return HealthPublic(
+        status="ok",
+        version=__version__,
+        database=store.backend,
+        matters=count_matters(session, status=MatterStatus.ACTIVE),
+    )

@@ -1,0 +1,300 @@
+"""The ``hall`` command line: import, export, browse the catalogue, load the demo, serve.
+
+Exit codes: 0 done; 1 the input was refused (nothing changed); 2 wrong usage; 3 not found;
+4 the store is unreachable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hall import __version__
+from hall.importers import (
+    EXPORT_FORMATS,
+    Format,
+    InterchangeError,
+    UnknownFormat,
+    export_file,
+    import_file,
+    load_demo,
+)
+from hall.settings import Settings, get_settings
+from hall.store import (
+    Matter,
+    MatterNotFound,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    get_matter,
+    search_matters,
+)
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_STORE = 4
+
+app = typer.Typer(
+    help="hall: the virtual guide of an online approval hall (网上虚拟审批大厅导办).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+matters_app = typer.Typer(help="Browse the catalogue.", no_args_is_help=True)
+app.add_typer(matters_app, name="matters")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+FORMAT_NAMES = ", ".join(f.value for f in Format)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _opened_store(settings: Settings) -> Iterator[Store]:
+    """The store, migrated; hall's errors become messages and exit codes here."""
+    store: Store | None = None
+    try:
+        store = Store.from_settings(settings)
+        store.migrate()
+        yield store
+    except UnknownFormat as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except InterchangeError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    except MatterNotFound as exc:
+        _fail(str(exc), EXIT_NOT_FOUND)
+    except StoreUnavailable as exc:
+        _fail(str(exc), EXIT_STORE)
+    except StoreError as exc:
+        _fail(str(exc), EXIT_STORE)
+    finally:
+        if store is not None:
+            store.dispose()
+
+
+def _progress_bar(label: str) -> tuple[Progress | None, Callable[[int, int], None] | None]:
+    """A progress bar on a terminal; nothing when output goes to a file or a pipe."""
+    if not err.is_terminal:
+        return None, None
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="The file to import.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {FORMAT_NAMES}.")
+    ] = Format.AUTO.value,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report, change nothing.")
+    ] = False,
+    retire_missing: Annotated[
+        bool,
+        typer.Option("--retire-missing", help="Retire active matters that the file lacks."),
+    ] = False,
+    encoding: Annotated[
+        str, typer.Option(help="Text encoding of JSON and CSV files (e.g. gb18030).")
+    ] = "utf-8",
+) -> None:
+    """Import matters from a platform file: an upsert by code, all or nothing."""
+    settings = get_settings()
+    started = time.perf_counter()
+    with _opened_store(settings) as store:
+        progress, update = _progress_bar(f"checking {path.name}")
+        if progress is not None:
+            progress.start()
+        try:
+            result = import_file(
+                store,
+                path,
+                settings=settings,
+                fmt=fmt,
+                dry_run=dry_run,
+                retire_missing=retire_missing,
+                encoding=encoding,
+                progress=update,
+            )
+        finally:
+            if progress is not None:
+                progress.stop()
+    report = result.report
+    verb = "would import" if dry_run else "imported"
+    out.print(
+        f"{verb} {report.total} matters from {path} ({result.format.value}): "
+        f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.retired} retired in {time.perf_counter() - started:.1f} s"
+    )
+    if result.ignored_fields:
+        err.print(f"note: ignored unknown field(s): {', '.join(result.ignored_fields)}")
+
+
+@app.command("export")
+def export_command(
+    path: Annotated[Path, typer.Argument(help="Where to write; the extension picks the format.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help=f"One of: {', '.join(f.value for f in EXPORT_FORMATS)}."
+        ),
+    ] = Format.AUTO.value,
+    active_only: Annotated[
+        bool, typer.Option("--active-only", help="Leave retired matters out.")
+    ] = False,
+) -> None:
+    """Export the catalogue with its questions in a format the platform reads back."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        count = export_file(store, path, fmt=fmt, include_retired=not active_only)
+    out.print(f"exported {count} matters to {path}")
+
+
+@matters_app.command("list")
+def matters_list(
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="Text in code, title, aliases, department.")
+    ] = None,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    size: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """List active matters, optionally filtered."""
+    with _opened_store(get_settings()) as store, store.session(commit=False) as session:
+        matters, count = search_matters(session, query, offset=(page - 1) * size, limit=size)
+    table = Table("code", "title", "department", title=f"{count} matter(s)")
+    for matter in matters:
+        table.add_row(matter.code, matter.record.title, matter.record.department or "")
+    out.print(table)
+
+
+_SECTIONS = (
+    ("department", "实施部门"),
+    ("type", "事项类型"),
+    ("parent", "主项"),
+    ("aliases", "简称"),
+    ("conditions", "受理条件"),
+    ("materials", "申请材料"),
+    ("process", "办理流程"),
+    ("time_limit", "法定时限"),
+    ("promised_time_limit", "承诺时限"),
+    ("fee", "收费标准"),
+    ("legal_basis", "法律依据"),
+    ("location", "办理地点"),
+    ("hours", "办公时间"),
+    ("phone", "咨询电话"),
+    ("url", "办事指南"),
+    ("online_url", "在线办理"),
+    ("answer", "答案"),
+)
+
+
+def _print_matter(matter: Matter) -> None:
+    record = matter.record
+    status = "" if record.status == "active" else f"  [{record.status}]"
+    out.print(f"[bold]{record.title}[/]  {record.code}{status}", markup=True)
+    for name, label in _SECTIONS:
+        value = getattr(record, name)
+        if not value:
+            continue
+        if isinstance(value, tuple):
+            out.print(f"{label}:")
+            for number, item in enumerate(value, start=1):
+                out.print(f"  {number}. {item}", markup=False)
+        else:
+            out.print(f"{label}: ", end="")
+            out.print(value, markup=False)
+    if matter.question_items:
+        out.print("常见问法:")
+        for question in matter.question_items:
+            out.print(f"  - {question.text}  ({question.source})", markup=False)
+
+
+@matters_app.command("show")
+def matters_show(code: Annotated[str, typer.Argument(help="The matter's code.")]) -> None:
+    """Show one matter's whole guide."""
+    with _opened_store(get_settings()) as store, store.session(commit=False) as session:
+        matter = get_matter(session, code)
+    _print_matter(matter)
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Create the store and load the shipped demo catalogue (safe to run again)."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        result = load_demo(store, settings=settings)
+        where = store.safe_url
+    report = result.report
+    out.print(
+        f"demo catalogue in {where}: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from hall.api import create_app
+
+    settings = get_settings()
+    with _opened_store(settings):
+        pass  # fail early with a clear message when the store is unreachable
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"hall {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """hall: the virtual guide of an online approval hall (网上虚拟审批大厅导办)."""
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,5 @@
+"""Retrieval models: encoders, lexical, fuzzy and semantic scorers, fusion, the index. (Engine work.)"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

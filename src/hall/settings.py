@@ -1,0 +1,54 @@
+"""One settings object for the whole service, read from ``HALL_*`` environment variables.
+
+Tests override :func:`get_settings` by clearing its cache after changing the environment, or by
+passing a ``Settings`` instance explicitly to the factories that take one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+class Settings(BaseSettings):
+    """Service configuration; every field can be set as ``HALL_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HALL_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default=Path("var"), description="Where the SQLite file and caches live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file under data_dir."
+    )
+    database_echo: bool = False
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    # Import limits: a platform export with a field longer than this is malformed, not data.
+    import_max_field_chars: int = Field(default=20_000, ge=100)
+    import_max_list_items: int = Field(default=500, ge=1)
+    import_max_file_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.environment == "production" and self.database_echo:
+            raise ValueError("HALL_DATABASE_ECHO must be off in production: it logs citizens' data")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The URL the store connects to: explicit, or the default SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hall.sqlite3').as_posix()}"
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,118 @@
+"""The store: one engine and session factory per process, created from settings.
+
+``Store.migrate()`` brings the schema to the newest Alembic revision; every command that opens
+the store calls it, so a new SQLite file or an empty PostgreSQL database just works.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hall.settings import Settings
+from hall.store.errors import StoreUnavailable
+
+__all__ = ["Store"]
+
+
+class Store:
+    """Owns the engine; hands out sessions that commit on success and roll back on error."""
+
+    def __init__(self, url: str, *, echo: bool = False, connect_args: dict[str, Any] | None = None):
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreUnavailable(f"invalid database URL {url!r}: {exc}") from exc
+        self.url = parsed
+        args: dict[str, Any] = dict(connect_args or {})
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            args.setdefault("timeout", 30)
+        self.engine: Engine = create_engine(
+            parsed,
+            echo=echo,
+            connect_args=args,
+            json_serializer=_json_dumps,
+            pool_pre_ping=True,
+        )
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls(settings.resolved_database_url, echo=settings.database_echo)
+
+    @property
+    def backend(self) -> str:
+        return self.url.get_backend_name()
+
+    @contextmanager
+    def session(self, *, commit: bool = True) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back if it raises.
+
+        ``commit=False`` always rolls back: a dry run sees exactly what a real run would do.
+        """
+        with self._sessions() as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest revision (idempotent)."""
+        from alembic import command
+        from alembic.config import Config
+
+        script_location = str(resources.files("hall.store") / "migrations")
+        config = Config()
+        config.set_main_option("script_location", script_location)
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot reach the database at {self.safe_url}: {exc.orig}") from exc
+
+    def has_schema(self) -> bool:
+        try:
+            return inspect(self.engine).has_table("matters")
+        except OperationalError as exc:
+            raise StoreUnavailable(f"cannot reach the database at {self.safe_url}: {exc.orig}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages and logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _json_dumps(value: Any) -> str:
+    # Readable Chinese in the database, and LIKE on aliases matches what people type.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
