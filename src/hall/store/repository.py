@@ -154,11 +154,12 @@ def get_matter(session: Session, code: str) -> Matter:
 
 
 def iter_matters(session: Session, *, include_retired: bool = True) -> list[Matter]:
-    """Every matter ordered by code: the order exports are written in."""
-    query = select(MatterRow).order_by(MatterRow.code)
+    """Every matter ordered by code point (not the database's collation): the export order."""
+    query = select(MatterRow)
     if not include_retired:
         query = query.where(MatterRow.status == MatterStatus.ACTIVE.value)
-    return [_to_domain(row) for row in session.scalars(query)]
+    rows = sorted(session.scalars(query), key=lambda row: row.code)
+    return [_to_domain(row) for row in rows]
 
 
 def count_matters(session: Session, *, status: MatterStatus | None = None) -> int:
