@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -53,14 +54,16 @@ app = typer.Typer(
 matters_app = typer.Typer(help="Browse the catalogue.", no_args_is_help=True)
 app.add_typer(matters_app, name="matters")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup and emoji off by default: titles, codes, paths and messages are data, printed verbatim
+# (a "[/]" in a department once crashed `matters list`); styled lines opt in and escape the data.
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 FORMAT_NAMES = ", ".join(f.value for f in Format)
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 
@@ -216,8 +219,8 @@ _SECTIONS = (
 
 def _print_matter(matter: Matter) -> None:
     record = matter.record
-    status = "" if record.status == "active" else f"  [{record.status}]"
-    out.print(f"[bold]{record.title}[/]  {record.code}{status}", markup=True)
+    status = "" if record.status == "active" else escape(f"  [{record.status}]")
+    out.print(f"[bold]{escape(record.title)}[/]  {escape(record.code)}{status}", markup=True)
     for name, label in _SECTIONS:
         value = getattr(record, name)
         if not value:

@@ -15,13 +15,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
 
+
 class Settings(BaseSettings):
     """Service configuration; every field can be set as ``HALL_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="HALL_", env_file=".env", extra="ignore")
 
     environment: Literal["development", "production", "test"] = "development"
-    data_dir: Path = Field(default=Path("var"), description="Where the SQLite file and caches live.")
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the SQLite file and caches live."
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is a SQLite file under data_dir."
     )
@@ -47,6 +50,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'hall.sqlite3').as_posix()}"
+
 
 @lru_cache
 def get_settings() -> Settings:

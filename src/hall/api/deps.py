@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from hall.settings import Settings
-from hall.store import Store
+from hall.store import Session, Store
 
 __all__ = ["SessionDep", "SettingsDep", "StoreDep"]
 

@@ -62,7 +62,9 @@ def map_gdzwfw(raw: dict[str, Any]) -> dict[str, Any]:
         "region": _text(raw.get("AREA_CODE_TEXT")),
         "type": _text(raw.get("TASK_TYPE_TEXT")) or _text(raw.get("matter_type")),
         "parent": parent,
-        "aliases": [n for n in _names(raw.get("matter_short"), raw.get("matter_daily")) if n != title],
+        "aliases": [
+            n for n in _names(raw.get("matter_short"), raw.get("matter_daily")) if n != title
+        ],
         "conditions": _text(raw.get("accept_standard")),
         "materials": materials,
         "time_limit": _text(raw.get("handle_time")),

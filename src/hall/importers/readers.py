@@ -101,7 +101,9 @@ def read_jsonl(path: Path, text: str) -> Iterator[RawRow]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InvalidFile(path, f"malformed JSON: {exc.msg} (column {exc.colno})", where=where)
+            raise InvalidFile(
+                path, f"malformed JSON: {exc.msg} (column {exc.colno})", where=where
+            ) from None
         if not isinstance(value, dict):
             raise InvalidFile(path, f"expected a JSON object, got {_json_kind(value)}", where=where)
         yield RawRow(where, value)
@@ -143,11 +145,11 @@ def _header(path: Path, cells: list[Any], where: str) -> list[str | None]:
             path, f"the header row lacks the column(s) {', '.join(missing)}", where=where
         )
     seen: set[str] = set()
-    for name in names:
-        if name and name in seen:
-            raise InvalidFile(path, f"the header names column {name!r} twice", where=where)
-        if name:
-            seen.add(name)
+    for column in names:
+        if column and column in seen:
+            raise InvalidFile(path, f"the header names column {column!r} twice", where=where)
+        if column:
+            seen.add(column)
     return names
 
 
@@ -168,7 +170,9 @@ def read_csv(path: Path, text: str) -> Iterator[RawRow]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InvalidFile(path, f"malformed CSV: {exc}", where=f"line {reader.line_num}")
+            raise InvalidFile(
+                path, f"malformed CSV: {exc}", where=f"line {reader.line_num}"
+            ) from None
         where = f"row {reader.line_num}"
         if not any(cell.strip() for cell in cells):
             continue

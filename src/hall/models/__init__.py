@@ -1,4 +1,4 @@
-"""Retrieval models: encoders, lexical, fuzzy and semantic scorers, fusion, the index. (Engine work.)"""
+"""Retrieval models: encoders, lexical/fuzzy/semantic scorers, fusion, the index. (Engine work.)"""
 
 from __future__ import annotations
 

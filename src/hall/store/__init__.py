@@ -5,6 +5,8 @@ It imports no other hall package except ``hall.settings``; everything else build
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from hall.store.db import Store
 from hall.store.errors import MatterNotFound, StoreError, StoreUnavailable
 from hall.store.repository import (
@@ -38,6 +40,7 @@ __all__ = [
     "MatterStatus",
     "Question",
     "QuestionSource",
+    "Session",
     "Store",
     "StoreError",
     "StoreUnavailable",

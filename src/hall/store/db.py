@@ -88,13 +88,17 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise StoreUnavailable(f"cannot reach the database at {self.safe_url}: {exc.orig}") from exc
+            raise StoreUnavailable(
+                f"cannot reach the database at {self.safe_url}: {exc.orig}"
+            ) from exc
 
     def has_schema(self) -> bool:
         try:
             return inspect(self.engine).has_table("matters")
         except OperationalError as exc:
-            raise StoreUnavailable(f"cannot reach the database at {self.safe_url}: {exc.orig}") from exc
+            raise StoreUnavailable(
+                f"cannot reach the database at {self.safe_url}: {exc.orig}"
+            ) from exc
 
     @property
     def safe_url(self) -> str:

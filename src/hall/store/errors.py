@@ -1,8 +1,8 @@
 """Errors of the store.
 
-    StoreError
-    ├── MatterNotFound      no matter has the code asked for
-    └── StoreUnavailable    the database cannot be reached or migrated
+StoreError
+├── MatterNotFound      no matter has the code asked for
+└── StoreUnavailable    the database cannot be reached or migrated
 """
 
 from __future__ import annotations

@@ -199,9 +199,7 @@ def search_matters(
                 cast(MatterRow.aliases, String).like(pattern, escape="\\"),
             )
         )
-    total = int(
-        session.scalar(select(func.count()).select_from(MatterRow).where(*conditions)) or 0
-    )
+    total = int(session.scalar(select(func.count()).select_from(MatterRow).where(*conditions)) or 0)
     rows = session.scalars(
         select(MatterRow).where(*conditions).order_by(MatterRow.code).offset(offset).limit(limit)
     )

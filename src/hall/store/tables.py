@@ -94,9 +94,7 @@ class QuestionRow(Base):
     __table_args__ = (UniqueConstraint("matter_id", "text", name="uq_matter_questions_text"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    matter_id: Mapped[int] = mapped_column(
-        ForeignKey("matters.id", ondelete="CASCADE"), index=True
-    )
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(1000))
     source: Mapped[str] = mapped_column(String(16), default="imported")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,7 +12,9 @@ from hall.store import MatterStatus, count_matters
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=HealthPublic, summary="Is the service up and its store reachable")
+@router.get(
+    "/healthz", response_model=HealthPublic, summary="Is the service up and its store reachable"
+)
 def healthz(store: StoreDep, session: SessionDep) -> HealthPublic:
     return HealthPublic(
         status="ok",

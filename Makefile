@@ -1,0 +1,49 @@
+# The README uses `make run` and `make test`; the rest are for maintainers.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run demo serve test lint format typecheck check clean
+
+$(STAMP): pyproject.toml
+	./scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## install: create .venv and install hall with its test tools
+install: $(STAMP)
+
+## run: set up, load the demo catalogue into the SQLite store, serve on http://$(HOST):$(PORT)
+run: install
+	$(BIN)/hall demo
+	$(BIN)/hall serve --host $(HOST) --port $(PORT)
+
+demo: install
+	$(BIN)/hall demo
+
+## test: set up and run the whole test suite (pytest's "no tests collected" counts as a pass)
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+## lint: ruff lint + format check, mypy strict
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+## check: lint, then test (what CI runs)
+check: lint test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

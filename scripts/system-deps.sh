@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install the Debian/Ubuntu packages hall needs, only those that are missing.
+# Used by `make install`; safe to run again. Needs root or sudo when something is missing.
+set -euo pipefail
+
+# package -> a command or file that proves it is installed
+declare -A NEEDS=(
+  [python3-venv]="python3 -m venv --help"
+)
+
+missing=()
+for package in "${!NEEDS[@]}"; do
+  if ! eval "${NEEDS[$package]}" >/dev/null 2>&1; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "system-deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO="sudo"
+else
+  echo "system-deps: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
