@@ -11,9 +11,11 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from hall.importers.errors import UnknownFormat
 from hall.importers.formats import EXPORT_FORMATS, Format, format_from_suffix, parse_format
@@ -60,18 +62,44 @@ def _csv(records: Sequence[MatterRecord]) -> bytes:
 
 def _xlsx(records: Sequence[MatterRecord]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "hall"
     workbook.properties.created = _EPOCH
     workbook.properties.modified = _EPOCH
     sheet = workbook.create_sheet("matters")
+
+    def text(value: str) -> WriteOnlyCell | None:
+        if not value:
+            return None
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # text, even when it starts with "=": never a formula
+        return cell
+
     sheet.append(list(FIELD_ORDER))
     for record in records:
-        sheet.append([cell or None for cell in _cells(record)])
+        sheet.append([text(cell) for cell in _cells(record)])
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # Not ``workbook.save()``: it stamps the properties and every zip member with the time now.
+    with _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
     return buffer.getvalue()
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose members all carry the same timestamp, so equal workbooks give equal bytes."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=_EPOCH.timetuple()[:6])
+            zinfo_or_arcname.compress_type = self.compression
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        # Write-only worksheets arrive as temporary files, stamped with their mtime otherwise.
+        self.writestr(str(arcname or filename), Path(filename).read_bytes())
 
 
 _WRITERS: dict[Format, Callable[[Sequence[MatterRecord]], bytes]] = {

@@ -94,7 +94,8 @@ def read_text(path: Path, data: bytes, *, encoding: str = "utf-8") -> str:
 
 
 def read_jsonl(path: Path, text: str) -> Iterator[RawRow]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a line: JSON strings may hold U+2028, U+0085 and the like verbatim.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"line {number}"
@@ -189,7 +190,7 @@ def read_xlsx(path: Path, data: bytes) -> Iterator[RawRow]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
         raise InvalidFile(path, f"not a readable XLSX workbook ({exc})") from None
     try:
         sheet = workbook.worksheets[0]
@@ -214,6 +215,8 @@ def read_xlsx(path: Path, data: bytes) -> Iterator[RawRow]:
                     if n and v is not None
                 },
             )
+    except (SyntaxError, zipfile.BadZipFile) as exc:  # broken XML (ElementTree, lxml) or zip
+        raise InvalidFile(path, f"not a readable XLSX workbook ({exc})") from None
     finally:
         workbook.close()
 

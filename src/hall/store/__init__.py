@@ -9,6 +9,20 @@ from sqlalchemy.orm import Session
 
 from hall.store.db import Store
 from hall.store.errors import MatterNotFound, StoreError, StoreUnavailable
+from hall.store.lexicon_repo import (
+    HistoryItem,
+    LexiconChange,
+    LexiconItem,
+    add_lexicon_entries,
+    bank_sizes,
+    list_history,
+    list_lexicon_changes,
+    list_lexicon_entries,
+    record_question,
+    remove_lexicon_entries,
+    replace_lexicon_bank,
+    set_feedback,
+)
 from hall.store.repository import (
     count_matters,
     get_matter,
@@ -33,6 +47,9 @@ __all__ = [
     "FIELD_ORDER",
     "LIST_FIELDS",
     "LIST_SEPARATOR",
+    "HistoryItem",
+    "LexiconChange",
+    "LexiconItem",
     "Matter",
     "MatterKind",
     "MatterNotFound",
@@ -45,9 +62,18 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "UpsertReport",
+    "add_lexicon_entries",
+    "bank_sizes",
     "count_matters",
     "get_matter",
     "iter_matters",
+    "list_history",
+    "list_lexicon_changes",
+    "list_lexicon_entries",
+    "record_question",
+    "remove_lexicon_entries",
+    "replace_lexicon_bank",
     "search_matters",
+    "set_feedback",
     "upsert_matters",
 ]

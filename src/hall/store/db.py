@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hall.settings import Settings
@@ -37,7 +37,12 @@ class Store:
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreUnavailable(
+                        f"cannot create the folder of the SQLite file {database!r}: {exc.strerror}"
+                    ) from exc
             args.setdefault("timeout", 30)
         self.engine: Engine = create_engine(
             parsed,
@@ -91,13 +96,9 @@ class Store:
             raise StoreUnavailable(
                 f"cannot reach the database at {self.safe_url}: {exc.orig}"
             ) from exc
-
-    def has_schema(self) -> bool:
-        try:
-            return inspect(self.engine).has_table("matters")
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise StoreUnavailable(
-                f"cannot reach the database at {self.safe_url}: {exc.orig}"
+                f"the database at {self.safe_url} cannot be migrated: {exc.orig}"
             ) from exc
 
     @property

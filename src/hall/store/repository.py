@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hall.store.errors import MatterNotFound
@@ -28,6 +28,7 @@ __all__ = [
     "get_matter",
     "iter_matters",
     "search_matters",
+    "search_text",
     "upsert_matters",
 ]
 
@@ -36,8 +37,14 @@ _COLUMNS = tuple(name for name in MatterRecord.model_fields if name not in {"que
 _ENUMS = {"kind", "status"}
 
 
+def search_text(record: MatterRecord) -> str:
+    """The text listing filters match: case-insensitive alike on SQLite and PostgreSQL."""
+    parts = [record.code, record.title, *record.aliases, record.department or ""]
+    return "\n".join(parts).lower()
+
+
 def _row_values(record: MatterRecord) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"search_text": search_text(record)}
     for name in _COLUMNS:
         value = getattr(record, name)
         if name in _ENUMS:
@@ -188,17 +195,10 @@ def search_matters(
         conditions.append(MatterRow.status == MatterStatus.ACTIVE.value)
     if kind is not None:
         conditions.append(MatterRow.kind == kind.value)
-    text = (query or "").strip()
+    text = (query or "").strip().lower()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                MatterRow.code.like(pattern, escape="\\"),
-                MatterRow.title.like(pattern, escape="\\"),
-                MatterRow.department.like(pattern, escape="\\"),
-                cast(MatterRow.aliases, String).like(pattern, escape="\\"),
-            )
-        )
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(MatterRow.search_text.like(f"%{escaped}%", escape="\\"))
     total = int(session.scalar(select(func.count()).select_from(MatterRow).where(*conditions)) or 0)
     rows = session.scalars(
         select(MatterRow).where(*conditions).order_by(MatterRow.code).offset(offset).limit(limit)

@@ -5,11 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "MatterRow", "QuestionRow", "utcnow"]
+__all__ = [
+    "Base",
+    "HistoryRow",
+    "LexiconChangeRow",
+    "LexiconEntryRow",
+    "MatterRow",
+    "QuestionRow",
+    "utcnow",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -75,6 +94,8 @@ class MatterRow(Base):
     online_url: Mapped[str | None] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
+    # Lower-cased code, title, aliases and department, one per line: what listing filters on.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -100,3 +121,58 @@ class QuestionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     matter: Mapped[MatterRow] = relationship(back_populates="questions")
+
+
+class LexiconEntryRow(Base):
+    """One entry of a lexicon bank (词库): a word, a synonym group, a reply, a weighted keyword.
+
+    ``term`` is the entry's key (the word, the canonical form, the intent); ``value`` its payload
+    (the group's members, the reply, the category, the matter code). ``digest`` makes an entry
+    unique within its bank whatever the length of its texts.
+    """
+
+    __tablename__ = "lexicon_entries"
+    __table_args__ = (UniqueConstraint("bank", "digest", name="uq_lexicon_entries_bank_digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank: Mapped[str] = mapped_column(String(32), index=True)
+    term: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[float | None] = mapped_column(Float)
+    digest: Mapped[str] = mapped_column(String(40))
+    updated_by: Mapped[str] = mapped_column(String(100), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LexiconChangeRow(Base):
+    """Who changed which lexicon entry, and when: the audit trail admins asked for."""
+
+    __tablename__ = "lexicon_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    term: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class HistoryRow(Base):
+    """Every question asked (question history 问题历史), with what the guide decided."""
+
+    __tablename__ = "question_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    session_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="api")
+    query: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(String(16), index=True)
+    matter_code: Mapped[str | None] = mapped_column(String(128), index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)

@@ -38,8 +38,9 @@ _TITLE_MAX: Final = 500
 #: Short list items (aliases, keywords, questions) are phrases, and are indexed as such.
 _SHORT_ITEM_MAX: Final = 500
 _SHORT_LISTS: Final = frozenset({"aliases", "keywords", "questions"})
-# Control characters other than tab and newlines: PostgreSQL refuses NUL, and none is ever text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab and newlines: PostgreSQL refuses NUL, and none is ever text;
+# nor are the noncharacters U+FFFE and U+FFFF, which no XML (so no XLSX) may hold.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class MatterKind(StrEnum):
@@ -130,10 +131,10 @@ class MatterRecord(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_missing(cls, data: Any) -> Any:
-        """Empty cells and ``null`` mean "not given", whatever the format."""
+        """Empty cells and ``null`` mean "not given", whatever the format; lines end in "\\n"."""
         if isinstance(data, dict):
             return {
-                k: v
+                k: _newlines(v)
                 for k, v in data.items()
                 if not (v is None or (isinstance(v, str) and not v.strip()))
             }
@@ -142,9 +143,19 @@ class MatterRecord(BaseModel):
     @field_validator("aliases", "keywords", "materials", "process", "questions", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
-        """A single string is a ``；``-separated list (CSV, XLSX and some platform exports)."""
+        """A single string is a ``；``-separated list (CSV, XLSX and some platform exports).
+
+        Items of a real list are split alike, so that every format reads the same catalogue:
+        a CSV or XLSX cell cannot hold an item with ``；`` or a newline inside.
+        """
         if isinstance(value, str):
-            return [part for part in re.split(r"[；\n]", value)]
+            value = [value]
+        if isinstance(value, list | tuple):
+            return [
+                part
+                for item in value
+                for part in (re.split(r"[；\n]", item) if isinstance(item, str) else (item,))
+            ]
         return value
 
     @field_validator("aliases", "keywords", "materials", "process", "questions", mode="after")
@@ -197,6 +208,15 @@ class MatterRecord(BaseModel):
                 value = list(value)
             out[name] = value
         return out
+
+
+def _newlines(value: Any) -> Any:
+    # XLSX is XML, which reads "\r\n" and "\r" back as "\n": store what every format keeps.
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, list | tuple):
+        return [_newlines(item) for item in value]
+    return value
 
 
 def _context(info: ValidationInfo, key: str, default: int) -> int:

@@ -1,0 +1,250 @@
+"""The normaliser: the one function that turns a question, or a matter's text, into terms.
+
+Index build and query go through the same :meth:`Normalizer.normalize` (Haystack's single
+tokenisation entry point), so a synonym or a dictionary word acts on both sides alike. Steps:
+
+1. width, case and script: NFKC (full-width to half-width), traditional to simplified, lower case;
+2. blocked words found with an Aho-Corasick automaton, also through spaces and punctuation
+   (``傻 b``), and masked in everything the normaliser hands on;
+3. pinyin: Latin letter runs that spell vocabulary words become those words ("gongjijin");
+4. homophone typos: hanzi windows that are no word but sound like a vocabulary word and differ
+   from it in one character become that word (驾使证 -> 驾驶证);
+5. segmentation with the engine's own ``jieba.Tokenizer`` and user dictionary (every synonym,
+   alias and keyword is a word);
+6. synonyms mapped to their canonical form; particles, stopwords and punctuation dropped.
+
+Each engine owns its tokenizer: jieba's global one is shared state (its changelog records the
+bug that caused).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hall.lexicons.automaton import Match, PhraseMatcher
+from hall.lexicons.lexicon_set import LexiconSet
+from hall.lexicons.pinyin import PinyinIndex
+
+__all__ = ["Fired", "Normalized", "Normalizer"]
+
+MASK = "*"
+_SPACE_OR_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+_ASCII_WORD = re.compile(r"[0-9a-z]")
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One rewrite the normaliser made, for the explanation of a result."""
+
+    kind: str  # "synonym", "pinyin", "homophone"
+    source: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.source}→{self.target}"
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalised text: what every later stage works on."""
+
+    original: str
+    masked: str  # the cleaned text with blocked words masked: safe to log and to show
+    text: str  # the rewritten text without particles and stopwords, for encoders and fuzzy
+    tokens: tuple[str, ...]  # the terms, for keyword scoring
+    fired: tuple[Fired, ...] = ()
+    blocked: tuple[str, ...] = ()  # categories of the blocked words found
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.tokens
+
+
+@dataclass
+class _Loaded:
+    tokenizer: object
+    canonical: dict[str, str]
+    blocked: PhraseMatcher
+    pinyin: PinyinIndex
+    freq: dict[str, int]
+    drop: frozenset[str] = field(default_factory=frozenset)
+
+
+class Normalizer:
+    """Builds its tokenizer, automaton and pinyin index in :meth:`load`, once."""
+
+    def __init__(
+        self,
+        lexicons: LexiconSet,
+        *,
+        vocabulary: Iterable[str] = (),
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.lexicons = lexicons
+        self.vocabulary = tuple(dict.fromkeys(w.strip() for w in vocabulary if w and w.strip()))
+        self.cache_dir = cache_dir
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    # -- loading --------------------------------------------------------------------------
+
+    def load(self) -> Normalizer:
+        """Build the tokenizer and automata (about a second); later calls do nothing."""
+        if self._loaded is not None:
+            return self
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._build()
+        return self
+
+    def _build(self) -> _Loaded:
+        import jieba
+
+        tokenizer = jieba.Tokenizer()
+        if self.cache_dir is not None:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            tokenizer.tmp_dir = str(self.cache_dir)
+        jieba.setLogLevel(60)
+        tokenizer.initialize()
+
+        canonical: dict[str, str] = {}
+        for members in self.lexicons.synonym_groups:
+            for member in members:
+                canonical.setdefault(self._clean(member), self._clean(members[0]))
+        words = set(canonical) | set(canonical.values())
+        for entry in self.lexicons.bank_dictionary():
+            words.add(self._clean(entry))
+        words.update(self._clean(w) for w in self.vocabulary)
+        for word in sorted(w for w in words if len(w) >= 2 and " " not in w):
+            tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0), 2000))
+
+        blocked = PhraseMatcher(
+            (self._compact(self._clean(word)), category)
+            for word, category in self.lexicons.blocked.items()
+        )
+        freq = tokenizer.FREQ
+
+        def weight(word: str) -> float:
+            return 1e9 if word in canonical.values() else float(freq.get(word, 0))
+
+        pinyin_vocab = set(words)
+        for word in self.vocabulary:
+            pinyin_vocab.update(t for t in tokenizer.lcut(self._clean(word), HMM=False))
+        drop = self.lexicons.particles | self.lexicons.stopwords
+        return _Loaded(
+            tokenizer=tokenizer,
+            canonical=canonical,
+            blocked=blocked,
+            pinyin=PinyinIndex(pinyin_vocab, weight=weight),
+            freq=freq,
+            drop=frozenset(self._clean(w) for w in drop),
+        )
+
+    @property
+    def loaded(self) -> _Loaded:
+        if self._loaded is None:
+            self.load()
+        assert self._loaded is not None
+        return self._loaded
+
+    # -- the steps ------------------------------------------------------------------------
+
+    _t2s: object | None = None
+
+    @classmethod
+    def _clean(cls, text: str) -> str:
+        """Width, script and case: the same on every side."""
+        if cls._t2s is None:
+            from opencc import OpenCC
+
+            cls._t2s = OpenCC("t2s")
+        text = unicodedata.normalize("NFKC", text)
+        text = cls._t2s.convert(text)  # type: ignore[attr-defined]
+        return text.lower().strip()
+
+    @staticmethod
+    def _compact(text: str) -> str:
+        return _SPACE_OR_PUNCT.sub("", text)
+
+    def find_blocked(self, text: str) -> list[Match]:
+        """Blocked words in ``text`` (cleaned), found through spaces and punctuation too.
+
+        Returned positions are in the cleaned text.
+        """
+        cleaned = self._clean(text)
+        positions = [i for i, ch in enumerate(cleaned) if not _SPACE_OR_PUNCT.fullmatch(ch)]
+        compact = "".join(cleaned[i] for i in positions)
+        found = []
+        for match in self.loaded.blocked.find(compact):
+            start, end = positions[match.start], positions[match.end - 1] + 1
+            found.append(Match(start, end, cleaned[start:end], match.label))
+        return found
+
+    def mask(self, text: str) -> str:
+        """The cleaned text with every blocked word replaced by asterisks."""
+        cleaned = self._clean(text)
+        return _masked(cleaned, self.find_blocked(text))
+
+    def segment(self, text: str) -> list[str]:
+        """Words of an already cleaned text, with the engine's own dictionary."""
+        return [w for w in self.loaded.tokenizer.lcut(text, HMM=False) if w.strip()]  # type: ignore[attr-defined]
+
+    def normalize(self, text: str) -> Normalized:
+        """Normalise a question or a matter text. Any string is accepted; "" gives no tokens."""
+        loaded = self.loaded
+        cleaned = self._clean(text)
+        blocked = self.find_blocked(text)
+        masked = _masked(cleaned, blocked)
+        fired: list[Fired] = []
+
+        rewritten, changes = loaded.pinyin.letters(masked)
+        fired += [Fired("pinyin", a, b) for a, b in changes]
+        rewritten, changes = loaded.pinyin.homophones(rewritten, is_word=self._is_word)
+        fired += [Fired("homophone", a, b) for a, b in changes]
+
+        tokens: list[str] = []
+        for word in self.segment(rewritten):
+            if _SPACE_OR_PUNCT.fullmatch(word) or MASK in word:
+                continue
+            target = loaded.canonical.get(word, word)
+            if target != word:
+                fired.append(Fired("synonym", word, target))
+            if target in loaded.drop or word in loaded.drop:
+                continue
+            tokens.append(target)
+        return Normalized(
+            original=text,
+            masked=masked,
+            text=_join(tokens),
+            tokens=tuple(tokens),
+            fired=tuple(dict.fromkeys(fired)),
+            blocked=tuple(dict.fromkeys(m.label for m in blocked)),
+        )
+
+    def _is_word(self, text: str) -> bool:
+        return self.loaded.freq.get(text, 0) > 0
+
+
+def _masked(cleaned: str, found: list[Match]) -> str:
+    if not found:
+        return cleaned
+    chars = list(cleaned)
+    for match in found:
+        for i in range(match.start, match.end):
+            if not _SPACE_OR_PUNCT.fullmatch(chars[i]):
+                chars[i] = MASK
+    return "".join(chars)
+
+
+def _join(tokens: Iterable[str]) -> str:
+    out = ""
+    for token in tokens:
+        if out and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(token[0]):
+            out += " "
+        out += token
+    return out

@@ -1,0 +1,114 @@
+"""Pinyin and homophone tolerance: "gongjijin" -> 公积金, 驾使证 -> 驾驶证.
+
+A :class:`PinyinIndex` maps the toneless pinyin of every vocabulary word to the word. Letter runs
+in a question are split into known pinyin words; hanzi windows that are no known word but sound
+like one (and differ from it in at most one character) are replaced by it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+__all__ = ["PinyinIndex", "char_pinyin"]
+
+_LETTERS = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
+_HANZI = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=65536)
+def char_pinyin(char: str) -> str:
+    return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if char else ""
+
+
+def word_pinyin(word: str) -> str:
+    return "".join(char_pinyin(c) for c in word)
+
+
+class PinyinIndex:
+    """Toneless pinyin of vocabulary words (two or more hanzi) -> the word."""
+
+    MAX_WINDOW = 6
+
+    def __init__(self, vocabulary: Iterable[str], *, weight: Callable[[str], float]) -> None:
+        best: dict[str, tuple[float, str]] = {}
+        for word in vocabulary:
+            if len(word) < 2 or not _HANZI.fullmatch(word):
+                continue
+            key = word_pinyin(word)
+            score = weight(word)
+            if key not in best or score > best[key][0]:
+                best[key] = (score, word)
+        self.words = {key: word for key, (_, word) in best.items()}
+        self.known = set(self.words.values())
+        self._max_key = max((len(k) for k in self.words), default=0)
+
+    def letters(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """Replace runs of Latin letters that spell vocabulary words; return text and changes."""
+        changes: list[tuple[str, str]] = []
+
+        def replace(match: re.Match[str]) -> str:
+            run = match.group(0)
+            words = self._split(run.replace(" ", ""))
+            if words is None:
+                return run
+            hanzi = "".join(words)
+            changes.append((run, hanzi))
+            return hanzi
+
+        return _LETTERS.sub(replace, text), changes
+
+    def _split(self, letters: str) -> list[str] | None:
+        """The fewest vocabulary words whose pinyin spells ``letters`` exactly, if any."""
+        n = len(letters)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self._max_key), end):
+                head = best[start]
+                word = self.words.get(letters[start:end])
+                if head is not None and word is not None:
+                    candidate = [*head, word]
+                    current = best[end]
+                    if current is None or len(candidate) < len(current):
+                        best[end] = candidate
+        return best[n]
+
+    def homophones(
+        self, text: str, *, is_word: Callable[[str], bool]
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """Replace hanzi windows that are no word but sound like a vocabulary word."""
+        changes: list[tuple[str, str]] = []
+        if not self.words:
+            return text, changes
+        out: list[str] = []
+        last = 0
+        for run in _HANZI.finditer(text):
+            chars = run.group(0)
+            sounds = [char_pinyin(c) for c in chars]
+            i = 0
+            while i < len(chars):
+                replaced = False
+                for size in range(min(self.MAX_WINDOW, len(chars) - i), 1, -1):
+                    window = chars[i : i + size]
+                    if window in self.known or is_word(window):
+                        continue
+                    target = self.words.get("".join(sounds[i : i + size]))
+                    if target is None or len(target) != size:
+                        continue
+                    differing = sum(a != b for a, b in zip(window, target, strict=True))
+                    if differing == 1:
+                        out.append(text[last : run.start() + i])
+                        out.append(target)
+                        last = run.start() + i + size
+                        changes.append((window, target))
+                        i += size
+                        replaced = True
+                        break
+                if not replaced:
+                    i += 1
+        out.append(text[last:])
+        return "".join(out), changes

@@ -1,0 +1,223 @@
+"""Lexicon entries, their audit trail, and the question history, as the store keeps them.
+
+The store knows banks only by name; ``hall.lexicons`` gives them meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from hall.store.tables import HistoryRow, LexiconChangeRow, LexiconEntryRow, utcnow
+
+__all__ = [
+    "HistoryItem",
+    "LexiconChange",
+    "LexiconItem",
+    "add_lexicon_entries",
+    "bank_sizes",
+    "list_history",
+    "list_lexicon_changes",
+    "list_lexicon_entries",
+    "record_question",
+    "remove_lexicon_entries",
+    "replace_lexicon_bank",
+    "set_feedback",
+]
+
+
+@dataclass(frozen=True)
+class LexiconItem:
+    term: str
+    value: str = ""
+    weight: float | None = None
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha1(f"{self.term}\x00{self.value}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LexiconChange:
+    bank: str
+    action: str
+    term: str
+    value: str
+    changed_by: str
+    changed_at: datetime
+
+
+def list_lexicon_entries(session: Session, bank: str) -> list[LexiconItem]:
+    """A bank's entries in the order they were added."""
+    rows = session.scalars(
+        select(LexiconEntryRow).where(LexiconEntryRow.bank == bank).order_by(LexiconEntryRow.id)
+    )
+    return [LexiconItem(row.term, row.value, row.weight) for row in rows]
+
+
+def bank_sizes(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(LexiconEntryRow.bank, func.count()).group_by(LexiconEntryRow.bank)
+    )
+    return {bank: int(count) for bank, count in rows}
+
+
+def _log(session: Session, bank: str, action: str, item: LexiconItem, by: str) -> None:
+    session.add(
+        LexiconChangeRow(bank=bank, action=action, term=item.term, value=item.value, changed_by=by)
+    )
+
+
+def add_lexicon_entries(
+    session: Session, bank: str, items: Iterable[LexiconItem], *, by: str
+) -> int:
+    """Add entries not yet in the bank (same term and value); an existing one gets the weight."""
+    existing = {
+        row.digest: row
+        for row in session.scalars(select(LexiconEntryRow).where(LexiconEntryRow.bank == bank))
+    }
+    now = utcnow()
+    added = 0
+    for item in items:
+        row = existing.get(item.digest)
+        if row is not None:
+            if row.weight != item.weight:
+                row.weight = item.weight
+                row.updated_by = by
+                row.updated_at = now
+                _log(session, bank, "update", item, by)
+            continue
+        row = LexiconEntryRow(
+            bank=bank,
+            term=item.term,
+            value=item.value,
+            weight=item.weight,
+            digest=item.digest,
+            updated_by=by,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        existing[item.digest] = row
+        _log(session, bank, "add", item, by)
+        added += 1
+    session.flush()
+    return added
+
+
+def remove_lexicon_entries(
+    session: Session, bank: str, items: Iterable[LexiconItem], *, by: str
+) -> int:
+    removed = 0
+    for item in items:
+        result = session.execute(
+            delete(LexiconEntryRow).where(
+                LexiconEntryRow.bank == bank, LexiconEntryRow.digest == item.digest
+            )
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            _log(session, bank, "remove", item, by)
+            removed += 1
+    return removed
+
+
+def replace_lexicon_bank(
+    session: Session, bank: str, items: Sequence[LexiconItem], *, by: str
+) -> tuple[int, int]:
+    """Make the bank hold exactly ``items``; returns (added, removed)."""
+    current = list_lexicon_entries(session, bank)
+    wanted = {item.digest for item in items}
+    removed = remove_lexicon_entries(
+        session, bank, [i for i in current if i.digest not in wanted], by=by
+    )
+    added = add_lexicon_entries(session, bank, items, by=by)
+    return added, removed
+
+
+def list_lexicon_changes(
+    session: Session, *, bank: str | None = None, limit: int = 100
+) -> list[LexiconChange]:
+    query = select(LexiconChangeRow).order_by(LexiconChangeRow.id.desc()).limit(limit)
+    if bank is not None:
+        query = query.where(LexiconChangeRow.bank == bank)
+    return [
+        LexiconChange(r.bank, r.action, r.term, r.value, r.changed_by, r.changed_at)
+        for r in session.scalars(query)
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    id: int
+    asked_at: datetime
+    session_id: str | None
+    query: str
+    normalized: str
+    decision: str
+    matter_code: str | None
+    score: float | None
+    helpful: bool | None
+
+
+def record_question(
+    session: Session,
+    *,
+    query: str,
+    normalized: str,
+    decision: str,
+    matter_code: str | None,
+    score: float | None,
+    latency_ms: float | None = None,
+    session_id: str | None = None,
+    channel: str = "api",
+) -> int:
+    """Write one question to the history; ``query`` must already be masked."""
+    row = HistoryRow(
+        query=query[:2000],
+        normalized=normalized[:2000],
+        decision=decision,
+        matter_code=matter_code,
+        score=score,
+        latency_ms=latency_ms,
+        session_id=session_id,
+        channel=channel,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def set_feedback(session: Session, history_id: int, *, helpful: bool, comment: str | None) -> bool:
+    row = session.get(HistoryRow, history_id)
+    if row is None:
+        return False
+    row.helpful = helpful
+    row.comment = comment
+    return True
+
+
+def list_history(
+    session: Session, *, decision: str | None = None, limit: int = 100, offset: int = 0
+) -> list[HistoryItem]:
+    query = select(HistoryRow).order_by(HistoryRow.id.desc()).offset(offset).limit(limit)
+    if decision is not None:
+        query = query.where(HistoryRow.decision == decision)
+    return [
+        HistoryItem(
+            r.id,
+            r.asked_at,
+            r.session_id,
+            r.query,
+            r.normalized,
+            r.decision,
+            r.matter_code,
+            r.score,
+            r.helpful,
+        )
+        for r in session.scalars(query)
+    ]
