@@ -22,7 +22,8 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_URL = os.environ.get("HALL_TEST_DATABASE_URL")
 
 needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(), reason=f"shared data not found at {SHARED} (only CI and developers have it)"
+    not SHARED.is_dir(),
+    reason=f"shared data not found at {SHARED} (only CI and developers have it)",
 )
 
 BACKENDS = [

@@ -62,7 +62,7 @@ def _csv(records: Sequence[MatterRecord]) -> bytes:
 
 def _xlsx(records: Sequence[MatterRecord]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook(write_only=True)
@@ -71,7 +71,7 @@ def _xlsx(records: Sequence[MatterRecord]) -> bytes:
     workbook.properties.modified = _EPOCH
     sheet = workbook.create_sheet("matters")
 
-    def text(value: str) -> WriteOnlyCell | None:
+    def text(value: str) -> Cell | None:
         if not value:
             return None
         cell = WriteOnlyCell(sheet, value)

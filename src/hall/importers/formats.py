@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -59,19 +60,28 @@ def detect_format(path: Path, head: bytes) -> Format:
     fmt = format_from_suffix(path)
     if fmt is Format.JSONL:
         first = _first_line(head)
-        if '"TASK_CODE"' in first:
+        if _has_key(first, "TASK_CODE"):
             return Format.GDZWFW
     elif fmt is Format.JSON:
         text = head.decode("utf-8", errors="ignore").lstrip("\ufeff").lstrip()
-        if text.startswith("{") and '"TASK_CODE"' in _first_line(head):
+        if text.startswith("{") and _has_key(_first_line(head), "TASK_CODE"):
             return Format.GDZWFW  # one-object-a-line export saved as .json
         if text.startswith("["):
             window = text[:4096]
-            if '"TASK_CODE"' in window:
+            if _has_key(window, "TASK_CODE"):
                 return Format.GDZWFW
-            if '"link"' in window and '"name"' in window and '"code"' not in window:
+            if (
+                _has_key(window, "link")
+                and _has_key(window, "name")
+                and not _has_key(window, "code")
+            ):
                 return Format.SCZWFW
     return fmt
+
+
+def _has_key(text: str, key: str) -> bool:
+    # A key, not a value: a matter titled "TASK_CODE" is still interchange.
+    return re.search(f'"{key}"\\s*:', text) is not None
 
 
 def _first_line(head: bytes) -> str:
