@@ -1,7 +1,7 @@
-"""The import graph follows the data flow: importers -> store -> lexicons/models -> guide -> api/admin.
+"""The import graph follows the data flow: importers -> store -> lexicons/models -> guide -> api.
 
-Each package may import only the packages listed for it (itself always). ``hall.cli`` sits on top
-and may import anything; nothing imports ``hall.cli``.
+Admin sits beside api. Each package may import only the packages listed for it (itself always).
+``hall.cli`` sits on top and may import anything; nothing imports ``hall.cli``.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hall.lexicons.automaton import Match, PhraseMatcher
 from hall.lexicons.lexicon_set import LexiconSet
@@ -154,7 +155,7 @@ class Normalizer:
 
     # -- the steps ------------------------------------------------------------------------
 
-    _t2s: object | None = None
+    _t2s: Any = None
 
     @classmethod
     def _clean(cls, text: str) -> str:
@@ -164,7 +165,7 @@ class Normalizer:
 
             cls._t2s = OpenCC("t2s")
         text = unicodedata.normalize("NFKC", text)
-        text = cls._t2s.convert(text)  # type: ignore[attr-defined]
+        text = cls._t2s.convert(text)
         return text.lower().strip()
 
     @staticmethod

