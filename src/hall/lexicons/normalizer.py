@@ -57,7 +57,8 @@ class Normalized:
     original: str
     masked: str  # the cleaned text with blocked words masked: safe to log and to show
     text: str  # the rewritten text without particles and stopwords, for encoders and fuzzy
-    tokens: tuple[str, ...]  # the terms, for keyword scoring
+    tokens: tuple[str, ...]  # the words, after synonyms, without particles and stopwords
+    terms: tuple[str, ...] = ()  # the words and the dictionary words inside them, for keywords
     fired: tuple[Fired, ...] = ()
     blocked: tuple[str, ...] = ()  # categories of the blocked words found
 
@@ -223,9 +224,28 @@ class Normalizer:
             masked=masked,
             text=_join(tokens),
             tokens=tuple(tokens),
+            terms=self._terms(tokens),
             fired=tuple(dict.fromkeys(fired)),
             blocked=tuple(dict.fromkeys(m.label for m in blocked)),
         )
+
+    def _terms(self, tokens: list[str]) -> tuple[str, ...]:
+        """Each word, and the dictionary words of two or three characters inside a longer one.
+
+        "结婚登记" also yields 结婚 and 登记, so "结婚" finds it (jieba's search mode, done on
+        our own words after synonyms).
+        """
+        freq = self.loaded.freq
+        terms: list[str] = []
+        for token in tokens:
+            terms.append(token)
+            if len(token) > 2:
+                for size in (2, 3):
+                    for start in range(len(token) - size + 1):
+                        part = token[start : start + size]
+                        if part != token and freq.get(part, 0) > 0:
+                            terms.append(part)
+        return tuple(terms)
 
     def _is_word(self, text: str) -> bool:
         return self.loaded.freq.get(text, 0) > 0

@@ -1,5 +1,38 @@
-"""Retrieval models: encoders, lexical/fuzzy/semantic scorers, fusion, the index. (Engine work.)"""
+"""Retrieval models: the encoder, keyword/character/fuzzy/semantic scorers, fusion, the index.
+
+Importing this package does not import torch; the encoder loads its model in ``load()``.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from hall.models.encoder import Encoder, SentenceEncoder
+from hall.models.errors import EncoderUnavailable, IndexCorrupt, IndexNotBuilt, ModelError
+from hall.models.index import BuildReport, Hit, IndexSettings, MatterIndex, catalogue_digest
+from hall.models.scorers import (
+    CharScorer,
+    FuzzyScorer,
+    KeywordScorer,
+    Scorer,
+    SemanticScorer,
+    Unit,
+)
+
+__all__ = [
+    "BuildReport",
+    "CharScorer",
+    "Encoder",
+    "EncoderUnavailable",
+    "FuzzyScorer",
+    "Hit",
+    "IndexCorrupt",
+    "IndexNotBuilt",
+    "IndexSettings",
+    "KeywordScorer",
+    "MatterIndex",
+    "ModelError",
+    "Scorer",
+    "SemanticScorer",
+    "SentenceEncoder",
+    "Unit",
+    "catalogue_digest",
+]

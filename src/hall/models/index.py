@@ -126,9 +126,9 @@ def _units(matters: Sequence[Matter], normalizer: Normalizer) -> list[Unit]:
             if not norm.tokens or norm.text in seen:
                 continue
             seen.add(norm.text)
-            units.append(Unit(position, kind, norm.text, norm.tokens, raw))
+            units.append(Unit(position, kind, norm.text, norm.tokens, raw, norm.terms))
         if not seen:  # every matter keeps one unit, even a title made only of stopwords
-            units.append(Unit(position, "title", r.title, (r.title,), r.title))
+            units.append(Unit(position, "title", r.title, (r.title,), r.title, (r.title,)))
     return units
 
 
@@ -222,7 +222,7 @@ class MatterIndex:
                 {
                     "name": self.fuzzy.name,
                     "type": "FuzzyScorer",
-                    "settings": {"scorer": "token_set_ratio"},
+                    "settings": {"scorer": "ratio"},
                 },
                 {
                     "name": self.semantic.name,

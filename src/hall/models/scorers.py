@@ -34,6 +34,7 @@ class Unit:
     text: str  # normalised text
     tokens: tuple[str, ...]
     raw: str  # the text as written, for explanations
+    terms: tuple[str, ...] = ()  # tokens and their sub-words, for keyword scoring
 
 
 class Scorer(Protocol):
@@ -66,7 +67,9 @@ class KeywordScorer:
     def fit(self, units: Sequence[Unit]) -> None:
         self._vectorizer = CountVectorizer(analyzer=_identity, lowercase=False)
         counts = (
-            self._vectorizer.fit_transform([u.tokens for u in units]).tocsr().astype(np.float32)
+            self._vectorizer.fit_transform([u.terms or u.tokens for u in units])
+            .tocsr()
+            .astype(np.float32)
         )
         n = max(counts.shape[0], 1)
         df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
@@ -83,7 +86,7 @@ class KeywordScorer:
 
     def score(self, query: Normalized) -> Scores:
         scores = np.zeros(self._size, dtype=np.float32)
-        terms = list(dict.fromkeys(query.tokens))
+        terms = list(dict.fromkeys(query.terms or query.tokens))
         if not terms:
             return scores
         vocabulary = self._vectorizer.vocabulary_
@@ -117,19 +120,21 @@ class CharScorer:
 
 
 class FuzzyScorer:
-    """RapidFuzz over the terms (order-insensitive), for near-identical wording."""
+    """RapidFuzz's normalised edit similarity of the normalised texts: near-identical wording.
+
+    Plain ``ratio`` on purpose: set or partial ratios give 100 to any query contained in a
+    longer text, which rewards a one-word query for every unit that mentions the word.
+    """
 
     name = "fuzzy"
 
     def fit(self, units: Sequence[Unit]) -> None:
-        self._texts = [" ".join(u.tokens) for u in units]
+        self._texts = [u.text for u in units]
 
     def score(self, query: Normalized) -> Scores:
-        if not query.tokens or not self._texts:
+        if not query.text or not self._texts:
             return np.zeros(len(self._texts), dtype=np.float32)
-        matrix = process.cdist(
-            [" ".join(query.tokens)], self._texts, scorer=fuzz.token_set_ratio, workers=1
-        )
+        matrix = process.cdist([query.text], self._texts, scorer=fuzz.ratio, workers=1)
         return (np.asarray(matrix[0], dtype=np.float32) / 100.0).clip(0.0, 1.0)
 
 

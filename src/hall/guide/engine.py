@@ -1,0 +1,260 @@
+"""The engine: understand -> retrieve -> decide, over the store's catalogue and lexicons.
+
+One engine per process, loaded once (FastAPI's lifespan, or the CLI): it seeds the shipped
+lexicons into an empty store, builds the normaliser and the index (reusing the persisted vectors),
+and then answers from any thread. ``refresh()`` rebuilds after the catalogue or lexicons change;
+only new texts are encoded.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from hall.guide.decision import Decision, Reason, Thresholds, decide
+from hall.guide.errors import EngineNotReady
+from hall.lexicons import (
+    Bank,
+    LexiconSet,
+    Normalized,
+    Normalizer,
+    load_lexicons,
+    seed_defaults,
+)
+from hall.models import BuildReport, Encoder, Hit, MatterIndex, SentenceEncoder
+from hall.settings import Settings
+from hall.store import Matter, Store, iter_matters, record_question
+
+__all__ = ["Answer", "Engine", "Result"]
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+#: The trigger intent for rudeness that no blocked word catches ("你真笨").
+RUDE_INTENT = "rude"
+MAX_QUERY_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Result:
+    code: str
+    title: str
+    score: float
+    department: str | None
+    kind: str
+    why: list[str]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine made of one question."""
+
+    query: str  # as asked, blocked words masked
+    normalized: str
+    decision: Decision
+    reason: Reason
+    results: list[Result]
+    reply: str | None = None
+    intent: str | None = None
+    latency_ms: float = 0.0
+    history_id: int | None = None
+    candidates: list[Result] = field(default_factory=list)  # the ranked hits, whatever decided
+
+
+def _why(hit: Hit, norm: Normalized) -> list[str]:
+    """Which signals matched (and on what), and which rewrites of the question fired."""
+    reasons = []
+    for name in ("semantic", "keyword", "char", "fuzzy"):
+        score = hit.signals.get(name, 0.0)
+        if score > 0 and name in hit.evidence:
+            reasons.append(f"{name} {score:.2f} ← {hit.evidence[name]}")
+    reasons += [str(fired) for fired in norm.fired]
+    return reasons
+
+
+def _result(hit: Hit, norm: Normalized) -> Result:
+    return Result(hit.code, hit.title, hit.score, hit.department, hit.kind, _why(hit, norm))
+
+
+def _compact(text: str) -> str:
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+class Engine:
+    """The guide engine. Construct cheaply; call :meth:`load` once before asking."""
+
+    def __init__(self, store: Store, settings: Settings, *, encoder: Encoder | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.encoder: Encoder = encoder or SentenceEncoder(
+            settings.embedding_model, threads=settings.encoder_threads
+        )
+        self.thresholds = Thresholds(
+            answer=settings.answer_threshold,
+            margin=settings.answer_margin,
+            clarify=settings.clarify_threshold,
+        )
+        self._lock = threading.Lock()
+        self._random = random.Random()
+        self.lexicons: LexiconSet | None = None
+        self.normalizer: Normalizer | None = None
+        self.index: MatterIndex | None = None
+        self._triggers: list[tuple[str, str]] = []
+        self.last_build: BuildReport | None = None
+
+    # -- loading --------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self.index is not None
+
+    def load(self) -> Engine:
+        """Seed lexicons, build normaliser and index (idempotent: a second call does nothing)."""
+        if self.index is None:
+            self.refresh()
+        return self
+
+    def refresh(self) -> BuildReport:
+        """Rebuild from the store as it is now; the persisted vectors spare re-encoding."""
+        with self._lock:
+            seed_defaults(self.store)
+            lexicons = load_lexicons(self.store)
+            with self.store.session(commit=False) as session:
+                matters = iter_matters(session, include_retired=False)
+            normalizer = self._normalizer(lexicons, matters)
+            self.encoder.load()
+            index = MatterIndex(normalizer, self.encoder, lexicons_digest=lexicons.digest())
+            if self.index is not None:
+                index._cache = dict(self.index._cache)
+            else:
+                index.load_cache(self.settings.index_dir)
+            report = index.build(matters)
+            if report.encoded or not (self.settings.index_dir / "manifest.json").exists():
+                index.save(self.settings.index_dir)
+            self._triggers = [
+                (_compact(phrase), intent)
+                for intent, phrases in lexicons.replies(Bank.TRIGGERS).items()
+                for phrase in phrases
+                if _compact(phrase)
+            ]
+            self.lexicons, self.normalizer, self.index = lexicons, normalizer, index
+            self.last_build = report
+            return report
+
+    def _normalizer(self, lexicons: LexiconSet, matters: list[Matter]) -> Normalizer:
+        vocabulary = [word for m in matters for word in (*m.record.aliases, *m.record.keywords)]
+        return Normalizer(
+            lexicons, vocabulary=vocabulary, cache_dir=self.settings.data_dir / "cache"
+        ).load()
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def _chitchat(self, query: str, norm: Normalized) -> str | None:
+        """The chit-chat intent of a question that is only chit-chat, if any."""
+        text = _compact(query)
+        if not text or not self._triggers:
+            return None
+        phrases = [phrase for phrase, _ in self._triggers]
+        best = process.extractOne(text, phrases, scorer=fuzz.ratio, score_cutoff=88)
+        if best is not None:
+            return self._triggers[best[2]][1]
+        if not norm.tokens:
+            # Only stopwords and particles left: a greeting or thanks wrapped in politeness.
+            for phrase, intent in self._triggers:
+                if len(phrase) >= 2 and phrase in text:
+                    return intent
+        return None
+
+    def reply_for(self, reason: Reason, intent: str | None) -> str | None:
+        """The reply text of a decline: a random chit-chat answer, a civility prompt, a fallback."""
+        lexicons = self.lexicons
+        assert lexicons is not None
+        fill = {"name": self.settings.guide_name, "phone": self.settings.hall_phone}
+        choices: tuple[str, ...] = ()
+        if reason is Reason.CHITCHAT and intent:
+            choices = lexicons.replies(Bank.CHITCHAT).get(intent, ())
+        elif reason is Reason.RUDE:
+            choices = tuple(
+                text for texts in lexicons.replies(Bank.CIVILITY).values() for text in texts
+            )
+        elif reason is Reason.EMPTY:
+            return f"您好，我是导办员{self.settings.guide_name}，请告诉我您想办理什么业务。"
+        if choices:
+            template = self._random.choice(choices)
+            try:
+                return template.format(**fill)
+            except (KeyError, IndexError, ValueError):
+                return template
+        if reason is Reason.BLOCKED:
+            return (
+                "抱歉，这个问题我无法回答。如需办理业务，请告诉我您要办的事；"
+                f"也可拨打{self.settings.hall_phone}咨询。"
+            )
+        return (
+            "抱歉，我没有找到与您的问题相符的事项。您可以换个说法再问我，"
+            f"或拨打{self.settings.hall_phone}咨询（{self.settings.hall_hours}）。"
+        )
+
+    def ask(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        record: bool = False,
+        session_id: str | None = None,
+        channel: str = "api",
+    ) -> Answer:
+        """Understand, retrieve and decide. Any string is accepted; "" is politely declined."""
+        if self.index is None or self.normalizer is None:
+            raise EngineNotReady("the engine has not been loaded")
+        started = time.perf_counter()
+        text = query[:MAX_QUERY_CHARS]
+        norm = self.normalizer.normalize(text)
+        intent = None if norm.blocked else self._chitchat(text, norm)
+        hits: list[Hit] = []
+        if not norm.blocked and intent is None and not norm.is_empty:
+            hits = self.index.search(norm, k=max(k, self.thresholds.max_candidates))
+        blocked = norm.blocked
+        if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
+            blocked, intent = ("insult",), None
+        decision, reason, shown = decide(
+            hits,
+            thresholds=self.thresholds,
+            empty=norm.is_empty and not blocked and intent is None,
+            blocked=blocked,
+            chitchat=intent,
+        )
+        reply = self.reply_for(reason, intent) if decision is Decision.NONE else None
+        if decision is Decision.CLARIFY:
+            reply = "您是想办理以下哪一项？"
+        latency = (time.perf_counter() - started) * 1000
+        answer = Answer(
+            query=norm.masked if blocked else text,
+            normalized=norm.text,
+            decision=decision,
+            reason=reason,
+            results=[_result(hit, norm) for hit in shown][:k],
+            reply=reply,
+            intent=intent,
+            latency_ms=round(latency, 2),
+            candidates=[_result(hit, norm) for hit in hits[:k]],
+        )
+        if record:
+            with self.store.session() as session:
+                history_id = record_question(
+                    session,
+                    query=norm.masked,
+                    normalized=norm.text,
+                    decision=decision.value,
+                    matter_code=shown[0].code if decision is Decision.ANSWER else None,
+                    score=hits[0].score if hits else None,
+                    latency_ms=answer.latency_ms,
+                    session_id=session_id,
+                    channel=channel,
+                )
+            answer = Answer(**{**answer.__dict__, "history_id": history_id})
+        return answer
