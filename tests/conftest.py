@@ -61,7 +61,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "var", database_url=database_url)
+    # The hashing encoder: no model to load, so the suite stays fast; the real encoder is
+    # exercised by the tests marked ``slow``.
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        embedding_model="hashing",
+    )
 
 
 @pytest.fixture
@@ -78,6 +85,7 @@ def env_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterato
     monkeypatch.setenv("HALL_ENVIRONMENT", "test")
     monkeypatch.setenv("HALL_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HALL_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("HALL_EMBEDDING_MODEL", settings.embedding_model)
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()

