@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hall import __version__
+from hall.guide import Answer, Engine, GuideError, evaluate, read_eval_file
 from hall.importers import (
     EXPORT_FORMATS,
     Format,
@@ -29,6 +30,17 @@ from hall.importers import (
     import_file,
     load_demo,
 )
+from hall.lexicons import (
+    Bank,
+    FileFormat,
+    LexiconError,
+    UnknownBank,
+    export_bank,
+    import_bank,
+    parse_bank,
+    seed_defaults,
+)
+from hall.models import ModelError
 from hall.settings import Settings, get_settings
 from hall.store import (
     Matter,
@@ -36,6 +48,7 @@ from hall.store import (
     Store,
     StoreError,
     StoreUnavailable,
+    bank_sizes,
     get_matter,
     search_matters,
 )
@@ -53,6 +66,8 @@ app = typer.Typer(
 )
 matters_app = typer.Typer(help="Browse the catalogue.", no_args_is_help=True)
 app.add_typer(matters_app, name="matters")
+lexicon_app = typer.Typer(help="Lexicons (词库): list, import, export.", no_args_is_help=True)
+app.add_typer(lexicon_app, name="lexicon")
 
 # Markup and emoji off by default: titles, codes, paths and messages are data, printed verbatim
 # (a "[/]" in a department once crashed `matters list`); styled lines opt in and escape the data.
@@ -75,8 +90,12 @@ def _opened_store(settings: Settings) -> Iterator[Store]:
         store = Store.from_settings(settings)
         store.migrate()
         yield store
-    except UnknownFormat as exc:
+    except (UnknownFormat, UnknownBank) as exc:
         _fail(str(exc), EXIT_USAGE)
+    except (LexiconError, GuideError) as exc:
+        _fail(str(exc), EXIT_INVALID)
+    except ModelError as exc:
+        _fail(str(exc), EXIT_STORE)
     except InterchangeError as exc:
         _fail(str(exc), EXIT_INVALID)
     except MatterNotFound as exc:
@@ -279,6 +298,109 @@ def serve_command(
         port=port or settings.port,
         log_level="info",
     )
+
+
+def _print_answer(answer: Answer) -> None:
+    out.print(f"问题: {answer.query}")
+    out.print(f"规范化: {answer.normalized or '(空)'}")
+    out.print(f"决定: {answer.decision.value} ({answer.reason.value}), {answer.latency_ms:.0f} ms")
+    if answer.reply:
+        out.print(f"回复: {answer.reply}")
+    for number, result in enumerate(answer.results, start=1):
+        department = f"  [{result.department}]" if result.department else ""
+        out.print(f"{number}. {result.title}  {result.code}  {result.score:.3f}{department}")
+        for reason in result.why:
+            out.print(f"     · {reason}")
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question, as a citizen would type it.")],
+    k: Annotated[int, typer.Option(min=1, max=20, help="How many results at most.")] = 5,
+) -> None:
+    """Ask the guide engine a question and show its decision and why."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        answer = Engine(store, settings).load().ask(question, k=k)
+    _print_answer(answer)
+
+
+@app.command("eval")
+def eval_command(
+    path: Annotated[Path, typer.Argument(help='JSON lines: {"query": …, "expected": [codes]}.')],
+    k: Annotated[int, typer.Option(min=1, max=50, help="Ranks considered.")] = 10,
+) -> None:
+    """Measure the engine: top-1, top-3, MRR, no-match questions declined, latency."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        rows = read_eval_file(path)
+        started = time.perf_counter()
+        engine = Engine(store, settings).load()
+        loaded = time.perf_counter() - started
+        report = evaluate(engine, rows, k=k)
+    out.print(f"engine loaded in {loaded:.1f} s ({engine.encoder.name})")
+    if report.matched_rows:
+        out.print(
+            f"{report.matched_rows} questions with an expected matter: "
+            f"top-1 {report.top1:.1%}, top-3 {report.top3:.1%}, MRR {report.mrr:.3f}, "
+            f"answered correctly {report.answered_correct:.1%}"
+        )
+    if report.nomatch_rows:
+        out.print(f"{report.nomatch_rows} no-match questions: declined {report.declined:.1%}")
+    latency = report.latency_ms
+    out.print(f"latency: p50 {latency.get('p50', 0)} ms, p95 {latency.get('p95', 0)} ms")
+    out.print(f"decisions: {report.decisions}")
+
+
+@lexicon_app.command("list")
+def lexicon_list() -> None:
+    """How many entries each bank holds (shipped defaults are seeded into empty banks)."""
+    with _opened_store(get_settings()) as store:
+        seed_defaults(store)
+        with store.session(commit=False) as session:
+            sizes = bank_sizes(session)
+    table = Table("bank", "entries")
+    for bank in Bank:
+        table.add_row(bank.value, str(sizes.get(bank.value, 0)))
+    out.print(table)
+
+
+@lexicon_app.command("import")
+def lexicon_import(
+    bank: Annotated[str, typer.Argument(help=f"One of: {', '.join(b.value for b in Bank)}.")],
+    path: Annotated[Path, typer.Argument(help="The lexicon file.")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help=f"One of: {', '.join(f.value for f in FileFormat)}."),
+    ] = FileFormat.NATIVE.value,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Make the bank hold exactly the file's entries.")
+    ] = False,
+    by: Annotated[str, typer.Option(help="Who makes the change (for the audit trail).")] = "cli",
+) -> None:
+    """Import a lexicon file into a bank; the whole file is checked first."""
+    with _opened_store(get_settings()) as store:
+        try:
+            file_format = FileFormat(fmt)
+        except ValueError:
+            _fail(f"unknown format {fmt!r}; choose one of: {', '.join(FileFormat)}", EXIT_USAGE)
+        seed_defaults(store)
+        added, removed = import_bank(
+            store, parse_bank(bank), path, fmt=file_format, replace=replace, by=by
+        )
+    out.print(f"{bank}: {added} added, {removed} removed from {path}")
+
+
+@lexicon_app.command("export")
+def lexicon_export(
+    bank: Annotated[str, typer.Argument(help=f"One of: {', '.join(b.value for b in Bank)}.")],
+    path: Annotated[Path, typer.Argument(help="Where to write the bank's text file.")],
+) -> None:
+    """Write a bank as a text file a person can edit (and import back)."""
+    with _opened_store(get_settings()) as store:
+        seed_defaults(store)
+        count = export_bank(store, parse_bank(bank), path)
+    out.print(f"exported {count} {bank} entries to {path}")
 
 
 def _version(value: bool) -> None:

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from hall import __version__
 from hall.api.errors import install_handlers
-from hall.api.routes import health, matters
+from hall.api.routes import health, matters, search
+from hall.guide import Engine
 from hall.settings import Settings, get_settings
 from hall.store import Store
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         own = store is None
         app.state.store = store or Store.from_settings(settings)
         app.state.store.migrate()
+        app.state.engine = Engine(app.state.store, settings).load()
         try:
             yield
         finally:
@@ -46,4 +48,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_handlers(app)
     app.include_router(health.router)
     app.include_router(matters.router)
+    app.include_router(search.router)
     return app

