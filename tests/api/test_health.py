@@ -50,6 +50,8 @@ def test_healthz(
         "version": __version__,
         "database": make_url(settings.resolved_database_url).get_backend_name(),
         "matters": active,
+        "engine": "ready",
+        "encoder": "hashing",
     }
 
 

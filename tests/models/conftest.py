@@ -21,6 +21,13 @@ from hall.store import Matter, MatterRecord
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 
+class Matters(tuple[Matter, ...]):
+    """A tuple of matters whose repr stays short in hypothesis' failure reports."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} matters>"
+
+
 def make_matter(code: str, title: str, **fields: Any) -> Matter:
     """A stored matter built from a table row, as the store would hand it to the index."""
     record = MatterRecord.model_validate({"code": code, "title": title, **fields})
@@ -33,13 +40,13 @@ def vocabulary(matters: Iterable[Matter]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_matters() -> tuple[Matter, ...]:
+def demo_matters() -> Matters:
     """The 66 matters of the shipped demo catalogue, ordered by code."""
     with demo_catalogue() as path:
         lines = path.read_text(encoding="utf-8").splitlines()
     records = [MatterRecord.model_validate(json.loads(line)) for line in lines if line.strip()]
     matters = [Matter(record=r, created_at=NOW, updated_at=NOW) for r in records]
-    return tuple(sorted(matters, key=lambda m: m.code))
+    return Matters(sorted(matters, key=lambda m: m.code))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ only new texts are encoded.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
@@ -27,11 +28,13 @@ from hall.lexicons import (
     load_lexicons,
     seed_defaults,
 )
-from hall.models import BuildReport, Encoder, Hit, MatterIndex, make_encoder
+from hall.models import BuildReport, Encoder, Hit, IndexCorrupt, MatterIndex, make_encoder
 from hall.settings import Settings
 from hall.store import Matter, Store, iter_matters, record_question
 
 __all__ = ["Answer", "Engine", "Result"]
+
+log = logging.getLogger("hall.guide")
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
@@ -131,7 +134,10 @@ class Engine:
             if self.index is not None:
                 index.carry_over(self.index)
             else:
-                index.load_cache(self.settings.index_dir)
+                try:
+                    index.load_cache(self.settings.index_dir)
+                except IndexCorrupt as exc:  # a cache is only a cache: rebuild it
+                    log.warning("ignoring the index cache: %s", exc)
             report = index.build(matters)
             if report.encoded or not (self.settings.index_dir / "manifest.json").exists():
                 index.save(self.settings.index_dir)
@@ -223,6 +229,7 @@ class Engine:
         if self.index is None or self.normalizer is None:
             raise EngineNotReady("the engine has not been loaded")
         started = time.perf_counter()
+        k = max(k, 1)
         text = query[:MAX_QUERY_CHARS]
         norm = self.normalizer.normalize(text)
         intent = None if norm.blocked else self._chitchat(text, norm)

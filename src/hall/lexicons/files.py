@@ -118,9 +118,16 @@ _NATIVE: dict[Bank, Callable[[str], Entry]] = {
 
 
 def _cnsyn(line: str) -> Entry | None:
-    """A group; a line of one word (a word with no synonyms: a third of cnsyn) is skipped."""
+    """A group. Skipped, not refused: a line of one word (a word without synonyms, a third of
+    cnsyn) and a group too long for one entry (cnsyn has four noise clusters of 270-590 names).
+    """
     members = list(dict.fromkeys(line.split()))
-    return _synonyms("=".join(members)) if len(members) >= 2 else None
+    if len(members) < 2:
+        return None
+    try:
+        return _synonyms("=".join(members))
+    except InvalidEntry:
+        return None
 
 
 def _parser(bank: Bank, fmt: FileFormat) -> Callable[[str], Entry | None]:
@@ -129,7 +136,9 @@ def _parser(bank: Bank, fmt: FileFormat) -> Callable[[str], Entry | None]:
     if fmt is FileFormat.PLAIN:
         if bank is Bank.SYNONYMS:
             raise LexiconError("a plain word list cannot be read as synonym groups")
-        return _NATIVE[bank] if bank is not Bank.BLOCKED else _word
+        if bank is Bank.BLOCKED:  # the whole line is the word; the category as in native
+            return lambda line: Entry(line, "misc")
+        return _NATIVE[bank]
     if fmt is FileFormat.CNSYN:
         if bank is not Bank.SYNONYMS:
             raise LexiconError("cnsyn files hold synonym groups: import them into 'synonyms'")

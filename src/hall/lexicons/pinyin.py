@@ -21,7 +21,11 @@ _HANZI = re.compile(r"[\u4e00-\u9fff]+")
 
 @lru_cache(maxsize=65536)
 def char_pinyin(char: str) -> str:
-    return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if char else ""
+    """Toneless pinyin; a hanzi pypinyin has no reading for (兙, 龦) stands for itself."""
+    if not char:
+        return ""
+    reading = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    return reading[0] if reading else char
 
 
 def word_pinyin(word: str) -> str:
@@ -34,16 +38,15 @@ class PinyinIndex:
     MAX_WINDOW = 6
 
     def __init__(self, vocabulary: Iterable[str], *, weight: Callable[[str], float]) -> None:
-        best: dict[str, tuple[float, str]] = {}
-        for word in vocabulary:
-            if len(word) < 2 or not _HANZI.fullmatch(word):
-                continue
-            key = word_pinyin(word)
-            score = weight(word)
-            if key not in best or score > best[key][0]:
-                best[key] = (score, word)
-        self.words = {key: word for key, (_, word) in best.items()}
-        self.known = set(self.words.values())
+        found: dict[str, list[tuple[float, str]]] = {}
+        for word in set(vocabulary):
+            if len(word) >= 2 and _HANZI.fullmatch(word):
+                found.setdefault(word_pinyin(word), []).append((-weight(word), word))
+        # Every word of a sound, the heaviest first; ties go by the word, so that every process
+        # agrees whatever the order of the set handed in (string hashes are salted).
+        self.candidates = {key: [w for _, w in sorted(words)] for key, words in found.items()}
+        self.words = {key: words[0] for key, words in self.candidates.items()}
+        self.known = {w for words in self.candidates.values() for w in words}
         self._max_key = max((len(k) for k in self.words), default=0)
 
     def letters(self, text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -96,11 +99,18 @@ class PinyinIndex:
                     window = chars[i : i + size]
                     if window in self.known or is_word(window):
                         continue
-                    target = self.words.get("".join(sounds[i : i + size]))
-                    if target is None or len(target) != size:
-                        continue
-                    differing = sum(a != b for a, b in zip(window, target, strict=True))
-                    if differing == 1:
+                    # the heaviest word of that sound one character away, not only the
+                    # heaviest of the sound (驾驶症: not 驾使证, two away, but 驾驶证 or 驾驶正)
+                    target = next(
+                        (
+                            word
+                            for word in self.candidates.get("".join(sounds[i : i + size]), ())
+                            if len(word) == size
+                            and sum(a != b for a, b in zip(window, word, strict=True)) == 1
+                        ),
+                        None,
+                    )
+                    if target is not None:
                         out.append(text[last : run.start() + i])
                         out.append(target)
                         last = run.start() + i + size

@@ -16,6 +16,7 @@ from hall.store import (
     Store,
     add_lexicon_entries,
     bank_sizes,
+    list_lexicon_changes,
     list_lexicon_entries,
     remove_lexicon_entries,
     replace_lexicon_bank,
@@ -40,12 +41,18 @@ def _entries(items: Iterable[LexiconItem]) -> list[Entry]:
 
 
 def seed_defaults(store: Store, *, by: str = "system") -> dict[Bank, int]:
-    """Fill every empty bank with the shipped defaults; banks an admin has filled are left alone."""
+    """Fill every bank that was never written with the shipped defaults.
+
+    A bank with entries, or with an audit trail (an admin emptied it), is left alone: seeding
+    runs at every start, and must not undo an admin's ``import --replace`` of an empty file.
+    """
     added: dict[Bank, int] = {}
     with store.session() as session:
         sizes = bank_sizes(session)
         for bank in Bank:
-            if sizes.get(bank.value, 0) == 0:
+            if sizes.get(bank.value, 0) == 0 and not list_lexicon_changes(
+                session, bank=bank.value, limit=1
+            ):
                 count = add_lexicon_entries(
                     session, bank.value, _items(shipped_entries(bank)), by=by
                 )

@@ -156,7 +156,7 @@ class SemanticScorer:
         self._matrix = np.ascontiguousarray(vectors, dtype=np.float32)
 
     def fit(self, units: Sequence[Unit]) -> None:
-        self.fit_vectors(self.encoder.encode_documents([u.text or u.raw for u in units]))
+        self.fit_vectors(self.encoder.encode_queries([u.text or u.raw for u in units]))
 
     def query_vector(self, query: Normalized) -> Vectors:
         return np.asarray(self.encoder.encode_queries([query.text])[0], dtype=np.float32)

@@ -1,0 +1,137 @@
+"""The decision is a pure function of the analysis and the ranked hits: pinned by a table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hall.guide import Decision, Reason, Thresholds, decide
+from hall.models import Hit
+
+T = Thresholds()  # answer 0.50, margin 0.05, clarify 0.36, at most 5 candidates
+
+
+def hits(*scores: float) -> list[Hit]:
+    """Ranked hits with these scores, coded H0, H1, ..."""
+    return [
+        Hit(f"H{i}", f"事项{i}", None, "matter", score, {"semantic": score}, {})
+        for i, score in enumerate(scores)
+    ]
+
+
+def codes(shown: Sequence[Hit]) -> list[str]:
+    return [hit.code for hit in shown]
+
+
+A, C, N = Decision.ANSWER, Decision.CLARIFY, Decision.NONE
+
+# (scores of the ranked hits, analysis) -> (decision, reason, codes shown)
+TABLE = [
+    # A clear winner: above the answer threshold, ahead of the runner-up by the margin.
+    pytest.param((0.80, 0.40), {}, (A, Reason.MATCH, ["H0"]), id="clear-winner"),
+    pytest.param((0.80,), {}, (A, Reason.MATCH, ["H0"]), id="only-hit"),
+    pytest.param((0.50, 0.30), {}, (A, Reason.MATCH, ["H0"]), id="exactly-at-answer"),
+    pytest.param((0.90, 0.80, 0.70), {}, (A, Reason.MATCH, ["H0"]), id="lead-of-0.10"),
+    # A close runner-up: "did you mean", with the candidates near the top.
+    pytest.param((0.80, 0.78, 0.30), {}, (C, Reason.CLOSE, ["H0", "H1"]), id="close-runner-up"),
+    pytest.param(
+        (0.70, 0.68, 0.60, 0.55, 0.53),
+        {},
+        (C, Reason.CLOSE, ["H0", "H1", "H2", "H3"]),
+        id="candidates-within-0.16-of-top",
+    ),
+    pytest.param(
+        (0.70, 0.69, 0.68, 0.67, 0.66, 0.65, 0.64),
+        {},
+        (C, Reason.CLOSE, ["H0", "H1", "H2", "H3", "H4"]),
+        id="at-most-5",
+    ),
+    pytest.param((0.45, 0.20), {}, (C, Reason.CLOSE, ["H0"]), id="unsure-single"),
+    pytest.param((0.45, 0.40, 0.37, 0.30), {}, (C, Reason.CLOSE, ["H0", "H1", "H2"]), id="unsure"),
+    pytest.param((0.36,), {}, (C, Reason.CLOSE, ["H0"]), id="exactly-at-clarify"),
+    # Nothing fits.
+    pytest.param((0.359, 0.35), {}, (N, Reason.NO_MATCH, []), id="below-clarify"),
+    pytest.param((0.10,), {}, (N, Reason.NO_MATCH, []), id="low"),
+    pytest.param((), {}, (N, Reason.NO_MATCH, []), id="no-hits"),
+    pytest.param((), {"empty": True}, (N, Reason.EMPTY, []), id="empty"),
+    # The analysis comes first, whatever the hits: rude > blocked > chit-chat > empty.
+    pytest.param((0.90,), {"blocked": ("insult",)}, (N, Reason.RUDE, []), id="insult"),
+    pytest.param((0.90,), {"blocked": ("profanity",)}, (N, Reason.RUDE, []), id="profanity"),
+    pytest.param((0.90,), {"blocked": ("politics",)}, (N, Reason.BLOCKED, []), id="politics"),
+    pytest.param((0.90,), {"blocked": ("fraud",)}, (N, Reason.BLOCKED, []), id="fraud"),
+    pytest.param(
+        (0.90,), {"blocked": ("politics", "insult")}, (N, Reason.RUDE, []), id="rude-first"
+    ),
+    pytest.param(
+        (0.90,),
+        {"blocked": ("fraud",), "chitchat": "greeting"},
+        (N, Reason.BLOCKED, []),
+        id="blocked-before-chitchat",
+    ),
+    pytest.param(
+        (0.90,),
+        {"blocked": ("insult",), "chitchat": "greeting", "empty": True},
+        (N, Reason.RUDE, []),
+        id="rude-before-all",
+    ),
+    pytest.param((0.90,), {"chitchat": "greeting"}, (N, Reason.CHITCHAT, []), id="chitchat"),
+    pytest.param(
+        (), {"chitchat": "thanks", "empty": True}, (N, Reason.CHITCHAT, []), id="chitchat-first"
+    ),
+    pytest.param((), {"blocked": ("porn",), "empty": True}, (N, Reason.BLOCKED, []), id="blocked"),
+]
+
+
+@pytest.mark.parametrize(("scores", "analysis", "expected"), TABLE)
+def test_decision_table(
+    scores: tuple[float, ...],
+    analysis: dict[str, Any],
+    expected: tuple[Decision, Reason, list[str]],
+) -> None:
+    decision, reason, shown = decide(hits(*scores), thresholds=T, **analysis)
+    assert (decision, reason, codes(shown)) == expected
+
+
+# (thresholds, scores) -> decision: the thresholds are the site's settings
+THRESHOLDS_TABLE = [
+    pytest.param(Thresholds(answer=0.9), (0.80, 0.10), C, id="higher-answer-bar"),
+    pytest.param(Thresholds(margin=0.0), (0.80, 0.80), A, id="no-margin"),
+    pytest.param(Thresholds(margin=0.5), (0.80, 0.40), C, id="wide-margin"),
+    pytest.param(Thresholds(clarify=0.0), (0.01,), C, id="never-decline"),
+    pytest.param(Thresholds(max_candidates=2), (0.70, 0.69, 0.68), C, id="two-candidates"),
+]
+
+
+@pytest.mark.parametrize(("thresholds", "scores", "expected"), THRESHOLDS_TABLE)
+def test_thresholds_move_the_decision(
+    thresholds: Thresholds, scores: tuple[float, ...], expected: Decision
+) -> None:
+    decision, _, shown = decide(hits(*scores), thresholds=thresholds)
+    assert decision is expected
+    assert len(shown) <= thresholds.max_candidates
+
+
+SCORES = st.lists(st.floats(0.0, 1.0), max_size=12).map(lambda s: sorted(s, reverse=True))
+
+
+@given(scores=SCORES, empty=st.booleans())
+def test_decision_invariants(scores: list[float], empty: bool) -> None:
+    ranked = hits(*scores)
+    decision, reason, shown = decide(ranked, thresholds=T, empty=empty and not scores)
+    if decision is Decision.ANSWER:
+        assert reason is Reason.MATCH
+        assert shown == ranked[:1]
+        assert shown[0].score >= T.answer
+    elif decision is Decision.CLARIFY:
+        assert reason is Reason.CLOSE
+        assert 1 <= len(shown) <= T.max_candidates
+        assert shown == ranked[: len(shown)]  # the best candidates, in order
+        assert all(hit.score >= T.clarify for hit in shown)
+    else:
+        assert shown == []
+        assert reason in {Reason.NO_MATCH, Reason.EMPTY}
+        assert not scores or scores[0] < T.clarify

@@ -1,0 +1,310 @@
+"""The engine over a store (SQLite, and PostgreSQL when configured) with the demo catalogue.
+
+The hashing encoder stands in for the model (settings from ``tests/conftest.py``): these tests
+pin the pipeline -- declines, masking, history, refresh -- not the ranking quality, which the
+slow ``test_demo_queries.py`` pins with the real encoder.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+
+from hall.guide import Answer, Decision, Engine, EngineNotReady, Reason
+from hall.importers import load_demo
+from hall.lexicons import Bank
+from hall.models import HashingEncoder
+from hall.settings import Settings
+from hall.store import (
+    Matter,
+    MatterRecord,
+    Store,
+    get_matter,
+    list_history,
+    upsert_matters,
+)
+from tests.models.strategies import QUERIES
+
+N, A, C = Decision.NONE, Decision.ANSWER, Decision.CLARIFY
+CLARIFY_REPLY = "您是想办理以下哪一项？"
+WHY = re.compile(r"^(semantic|keyword|char|fuzzy) \d\.\d\d ← (\w+): (.+)$")
+RUDE_WORDS = ("笨", "傻", "逼")
+
+
+@pytest.fixture
+def demo_store(store: Store, settings: Settings) -> Store:
+    load_demo(store, settings=settings)
+    return store
+
+
+@pytest.fixture
+def engine(demo_store: Store, settings: Settings) -> Engine:
+    return Engine(demo_store, settings).load()
+
+
+def replies(engine: Engine, bank: Bank, key: str | None = None) -> set[str]:
+    """The texts a decline may answer with, placeholders filled."""
+    assert engine.lexicons is not None
+    fill = {"name": engine.settings.guide_name, "phone": engine.settings.hall_phone}
+    found = engine.lexicons.replies(bank)
+    texts = found.get(key, ()) if key else tuple(t for ts in found.values() for t in ts)
+    return {text.format(**fill) for text in texts}
+
+
+def matter_of(store: Store, code: str) -> Matter:
+    with store.session(commit=False) as session:
+        return get_matter(session, code)
+
+
+def record(code: str, title: str, **fields: object) -> MatterRecord:
+    return MatterRecord.model_validate({"code": code, "title": title, **fields})
+
+
+def upsert(store: Store, *records: MatterRecord) -> None:
+    with store.session() as session:
+        upsert_matters(session, list(records))
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def test_ask_before_load_raises(store: Store, settings: Settings) -> None:
+    engine = Engine(store, settings)
+    assert not engine.ready
+    with pytest.raises(EngineNotReady):
+        engine.ask("驾照丢了")
+
+
+def test_load_is_idempotent(engine: Engine, settings: Settings) -> None:
+    index, report = engine.index, engine.last_build
+    assert engine.ready
+    assert report is not None
+    assert report.matters == 66
+    assert report.encoded > 0
+    assert (settings.index_dir / "manifest.json").is_file()
+    assert len(list(settings.index_dir.glob("vectors-*.npz"))) == 1
+    assert engine.load() is engine
+    assert engine.index is index
+    assert engine.last_build is report
+
+
+def test_a_second_engine_reuses_the_persisted_vectors(
+    engine: Engine, demo_store: Store, settings: Settings
+) -> None:
+    assert (settings.index_dir / "manifest.json").is_file()
+    encoder = HashingEncoder()
+    again = Engine(demo_store, settings, encoder=encoder).load()
+    assert again.last_build is not None
+    assert (again.last_build.encoded, encoder.encoded) == (0, 0)
+    for query in ["驾照丢了", "二胎", "结婚"]:
+        assert again.ask(query).candidates == engine.ask(query).candidates
+
+
+def test_an_empty_catalogue_loads_and_declines(store: Store, settings: Settings) -> None:
+    engine = Engine(store, settings).load()
+    assert engine.last_build is not None
+    assert engine.last_build.matters == 0
+    answer = engine.ask("驾照丢了")
+    assert (answer.decision, answer.reason, answer.results) == (N, Reason.NO_MATCH, [])
+    assert engine.ask("你好").reason is Reason.CHITCHAT
+    load_demo(store, settings=settings)
+    engine.refresh()
+    assert engine.ask("驾照丢了").results[0].code == "HD-0402"
+
+
+# -- declines ---------------------------------------------------------------------------------
+
+# query -> (decision, reason, intent, the query the answer gives back: blocked words masked)
+DECLINES = [
+    ("", N, Reason.EMPTY, None, ""),
+    ("   ", N, Reason.EMPTY, None, "   "),
+    ("？！。", N, Reason.EMPTY, None, "？！。"),
+    ("你好", N, Reason.CHITCHAT, "greeting", "你好"),
+    ("谢谢", N, Reason.CHITCHAT, "thanks", "谢谢"),
+    ("今天天气怎么样", N, Reason.CHITCHAT, "weather", "今天天气怎么样"),
+    ("你真笨", N, Reason.RUDE, None, "你真笨"),
+    ("你个傻逼", N, Reason.RUDE, None, "你个**"),
+    ("傻 逼", N, Reason.RUDE, None, "* *"),
+    ("你个傻逼，驾照丢了", N, Reason.RUDE, None, "你个**,驾照丢了"),  # masked text is NFKC
+    ("我想办假证", N, Reason.BLOCKED, None, "我想***"),
+]
+
+
+def test_declines(engine: Engine) -> None:
+    answers = {query: engine.ask(query) for query, *_ in DECLINES}
+    got = [(q, a.decision, a.reason, a.intent, a.query) for q, a in answers.items()]
+    assert got == DECLINES
+    for query, answer in answers.items():
+        assert answer.results == [], query
+        assert answer.reply, query
+        assert not set("{}") & set(answer.reply), answer.reply
+
+
+def test_decline_replies(engine: Engine, settings: Settings) -> None:
+    name = settings.guide_name
+    for _ in range(5):  # the replies are drawn at random
+        assert name in (engine.ask("").reply or "")
+        greeting = engine.ask("你好").reply
+        assert greeting in replies(engine, Bank.CHITCHAT, "greeting")
+        assert name in (greeting or "")
+        assert engine.ask("今天天气怎么样").reply in replies(engine, Bank.CHITCHAT, "weather")
+        assert settings.hall_phone in (engine.ask("我想办假证").reply or "")
+        for rude in ["你真笨", "你个傻逼", "傻 逼"]:
+            reply = engine.ask(rude).reply
+            assert reply in replies(engine, Bank.CIVILITY), reply
+            assert not any(word in (reply or "") for word in RUDE_WORDS), reply
+
+
+def test_every_trigger_phrase_is_chitchat(engine: Engine) -> None:
+    assert engine.lexicons is not None
+    wrong = []
+    for intent, phrases in engine.lexicons.replies(Bank.TRIGGERS).items():
+        for phrase in phrases:
+            answer = engine.ask(phrase)
+            expected = (Reason.RUDE, None) if intent == "rude" else (Reason.CHITCHAT, intent)
+            if (answer.decision, answer.reason, answer.intent) != (N, *expected):
+                wrong.append((phrase, intent, answer.reason.value, answer.intent))
+    assert wrong == []
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+# query -> (decision, top matter); the lexical signals alone decide these with the hashing encoder
+ANSWERS = [
+    ("驾照丢了", A, "HD-0402"),
+    ("驾使证丢了", A, "HD-0402"),
+    ("gongjijin怎么取", A, "HD-0701"),
+    ("身分证过期了", A, "HD-0111"),
+    ("社保卡丢了", A, "HD-0412"),
+    ("护照", A, "HD-0407"),
+    ("准生证", A, "HD-0101"),
+    ("你好，驾照丢了", A, "HD-0402"),  # a greeting before the question does not hide it
+    ("谢谢，社保卡丢了怎么办", A, "HD-0412"),
+    ("驾照丢了" * 200, A, "HD-0402"),  # cut to the first 500 characters
+]
+
+
+def test_answers(engine: Engine, demo_store: Store) -> None:
+    answers = [engine.ask(query) for query, *_ in ANSWERS]
+    got = [
+        (q, a.decision, a.results[0].code if a.results else None)
+        for (q, *_), a in zip(ANSWERS, answers, strict=True)
+    ]
+    assert got == ANSWERS
+    for answer in answers:
+        assert (len(answer.results), answer.reply, answer.reason) == (1, None, Reason.MATCH)
+        assert answer.candidates[0] == answer.results[0]
+        assert len(answer.query) <= 500
+        check_why(answer, matter_of(demo_store, answer.results[0].code))
+    # The rewrites of the question are listed too.
+    assert "synonym: 驾照→机动车驾驶证" in answers[0].results[0].why
+    pinyin = answers[2].results[0].why
+    assert any(line.startswith("pinyin: gongjijin→") for line in pinyin), pinyin
+
+
+def check_why(answer: Answer, matter: Matter) -> None:
+    """Each reason names a signal, and the field and text of the matter that matched."""
+    r = matter.record
+    texts = {
+        "title": {r.title},
+        "alias": set(r.aliases),
+        "question": set(r.questions),
+        "keywords": {" ".join(r.keywords)},
+        "parent": {r.parent},
+    }
+    result = answer.results[0]
+    signal_lines = [line for line in result.why if WHY.match(line)]
+    assert signal_lines, result.why
+    for line in result.why:
+        match = WHY.match(line)
+        if match is None:  # a rewrite of the question: "synonym: 驾照→机动车驾驶证"
+            assert re.match(r"^(synonym|pinyin|homophone): .+→.+$", line), line
+            continue
+        assert match[3] in texts[match[2]], line
+
+
+def test_clarify(engine: Engine) -> None:
+    answer = engine.ask("二胎")
+    assert (answer.decision, answer.reason, answer.reply) == (C, Reason.CLOSE, CLARIFY_REPLY)
+    assert 1 <= len(answer.results) <= 5
+    assert answer.results[0].code in {"HD-0101", "HD-0102"}
+
+
+def test_k_bounds_results_and_candidates(engine: Engine) -> None:
+    for k in (1, 3, 8):
+        answer = engine.ask("身份证", k=k)
+        assert len(answer.candidates) == k
+        assert len(answer.results) <= k
+
+
+@hypothesis_settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=QUERIES)
+def test_any_question_gets_a_well_formed_answer(engine: Engine, query: str) -> None:
+    answer = engine.ask(query)
+    assert engine.normalizer is not None
+    assert engine.normalizer.find_blocked(answer.query) == []  # nothing rude given back
+    assert len(answer.candidates) <= 5
+    if answer.decision is A:
+        assert (answer.reason, len(answer.results), answer.reply) == (Reason.MATCH, 1, None)
+    elif answer.decision is C:
+        assert (answer.reason, answer.reply) == (Reason.CLOSE, CLARIFY_REPLY)
+        assert 1 <= len(answer.results) <= 5
+        assert answer.results == answer.candidates[: len(answer.results)]
+    else:
+        assert answer.results == []
+        assert answer.reply
+        assert "{" not in answer.reply
+
+
+# -- history and refresh ----------------------------------------------------------------------
+
+
+def test_record_writes_the_masked_question_to_history(engine: Engine, demo_store: Store) -> None:
+    engine.ask("护照", record=False)
+    asked = [
+        engine.ask("驾照丢了", record=True, session_id="s1"),
+        engine.ask("你个傻逼", record=True, session_id="s1", channel="widget"),
+        engine.ask("你好", record=True),
+    ]
+    with demo_store.session(commit=False) as session:
+        history = list_history(session)
+    assert [h.id for h in history] == [a.history_id for a in reversed(asked)]
+    got = [(h.query, h.decision, h.matter_code, h.session_id) for h in reversed(history)]
+    assert got == [
+        ("驾照丢了", "answer", "HD-0402", "s1"),
+        ("你个**", "none", None, "s1"),
+        ("你好", "none", None, None),
+    ]
+    assert history[-1].normalized == asked[0].normalized
+    assert history[-1].score == pytest.approx(asked[0].results[0].score)
+    assert all("傻逼" not in h.query and "傻逼" not in h.normalized for h in history)
+    assert asked[1].history_id is not None
+
+
+def test_refresh_finds_a_new_matter_and_drops_a_retired_one(
+    engine: Engine, demo_store: Store
+) -> None:
+    new = record(
+        "HD-0999",
+        "电动自行车登记上牌",
+        aliases=["电动车上牌", "电瓶车挂牌"],
+        questions=["新买的电瓶车怎么上牌照"],
+    )
+    before = engine.ask("电瓶车挂牌")
+    assert "HD-0999" not in [r.code for r in before.candidates]
+    upsert(demo_store, new)
+    report = engine.refresh()
+    assert report.matters == 67
+    assert 0 < report.encoded <= 4  # only the new matter's texts
+    found = engine.ask("电瓶车挂牌")
+    assert (found.decision, found.results[0].code) == (A, "HD-0999")
+
+    driving_licence = matter_of(demo_store, "HD-0402").record.to_dict()
+    upsert(demo_store, MatterRecord.model_validate({**driving_licence, "status": "retired"}))
+    assert engine.refresh().matters == 66
+    assert "HD-0402" not in [r.code for r in engine.ask("驾照丢了", k=20).candidates]

@@ -1,0 +1,219 @@
+"""The normaliser on the shipped lexicons: width, script, case, particles, synonyms, pinyin,
+homophones, explanations and sub-word terms; and any Unicode accepted."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hall.lexicons import Fired, LexiconSet, Normalizer
+
+# query -> tokens; a canonical form written "=word" is read from the synonym files
+TOKENS = [
+    ("ＡＢＣ１２３", ["abc123"], "full-width"),
+    ("Hello World", ["hello", "world"], "case"),
+    ("駕駛證補領", ["=驾驶证", "=补领"], "traditional"),
+    ("身份证！！！", ["=身份证"], "punctuation"),
+    ("身份证，怎么办？", ["=身份证"], "stopword-and-punctuation"),
+    ("身份证吗", ["=身份证"], "particle"),
+    ("我想查一下公积金啊", ["=查一下", "=公积金"], "stopwords-particles-synonyms"),
+    ("二胎", ["=二胎"], "second-child"),
+    ("准生证", ["=准生证"], "birth-permit"),
+    ("生育服务证", ["=准生证"], "same-group"),
+    ("社保", ["=社保"], "social-insurance"),
+    ("医保", ["=医保"], "medical-insurance"),
+    ("身分证", ["居民身份证"], "identity-card-variant"),
+    ("港澳通行证", ["往来港澳通行证"], "hk-permit"),
+    ("低保", ["最低生活保障"], "subsistence"),
+    ("户籍", ["=户口"], "household"),
+    ("驾照丢了", ["机动车驾驶证", "=丢了"], "lost-licence"),
+    ("gongjijin tiqu", ["=公积金提取"], "pinyin-two-words"),
+    ("shenfenzheng", ["居民身份证"], "pinyin-word"),
+    ("SheBao", ["=社保"], "pinyin-case"),
+    ("驾使证", ["机动车驾驶证"], "typo-in-group"),
+    ("驾驶症", ["机动车驾驶证"], "homophone"),
+    ("驾史证", ["机动车驾驶证"], "homophone-other-char"),
+    ("我的usb坏了", ["usb", "=坏了"], "usb-no-insult"),
+    ("", [], "empty"),
+    ("   \u3000\n", [], "blank"),
+    ("吗呢吧啊", [], "particles-only"),
+    ("？！。，", [], "punctuation-only"),
+    ("🙂🙂", [], "emoji"),
+    ("驾照丢了兙", ["机动车驾驶证", "=丢了", "兙"], "hanzi-without-a-reading"),
+    ("龦驾驶症", ["龦", "机动车驾驶证"], "no-reading-next-to-a-homophone"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [t[:2] for t in TOKENS], ids=[t[2] for t in TOKENS])
+def test_tokens(
+    query: str, expected: list[str], normalizer: Normalizer, canonical: dict[str, str]
+) -> None:
+    wanted = [canonical[w[1:]] if w.startswith("=") else w for w in expected]
+    assert list(normalizer.normalize(query).tokens) == wanted
+
+
+def test_canonical_forms_the_table_relies_on(canonical: dict[str, str]) -> None:
+    """The table above reads most canonical forms from the files; these it names outright."""
+    assert canonical["驾照"] == canonical["驾使证"] == "机动车驾驶证"
+    assert canonical["身份证"] == canonical["shenfenzheng"] == "居民身份证"
+    assert canonical["公积金"] == "住房公积金"
+    assert canonical["丢了"] == canonical["补办"]
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        pytest.param("Hello  World!", "hello world", id="ascii-words-keep-a-space"),
+        pytest.param("身份证 补领", "居民身份证补领", id="hanzi-join"),
+        pytest.param("ＡＢＣ１２３ 身份证", "abc123居民身份证", id="mixed"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_text_joins_tokens(query: str, text: str, normalizer: Normalizer) -> None:
+    assert normalizer.normalize(query).text == text
+
+
+@pytest.mark.parametrize(
+    ("query", "fired"),
+    [
+        pytest.param(
+            "驾照丢了",
+            [("synonym", "驾照", "机动车驾驶证"), ("synonym", "丢了", "=丢了")],
+            id="synonyms",
+        ),
+        pytest.param("结婚登记", [], id="nothing-rewritten"),
+        pytest.param("身份证吗", [("synonym", "身份证", "居民身份证")], id="particle-not-fired"),
+    ],
+)
+def test_fired_explains_each_rewrite(
+    query: str,
+    fired: list[tuple[str, str, str]],
+    normalizer: Normalizer,
+    canonical: dict[str, str],
+) -> None:
+    expected = [
+        Fired(kind, source, canonical[target[1:]] if target.startswith("=") else target)
+        for kind, source, target in fired
+    ]
+    assert list(normalizer.normalize(query).fired) == expected
+
+
+@pytest.mark.parametrize(
+    "query", ["gongjijin tiqu", "shenfenzheng", "jiazhao"], ids=["two-words", "one-word", "licence"]
+)
+def test_pinyin_fires_once_then_the_synonym(
+    query: str, normalizer: Normalizer, canonical: dict[str, str]
+) -> None:
+    result = normalizer.normalize(query)
+    kinds = [f.kind for f in result.fired]
+    assert kinds == ["pinyin", "synonym"]
+    pinyin, synonym = result.fired
+    assert pinyin.source == query
+    assert synonym.source == pinyin.target
+    assert result.tokens == (canonical[pinyin.target],)
+
+
+@pytest.mark.parametrize(
+    ("query", "token"),
+    [
+        pytest.param("驾驶症", "机动车驾驶证", id="licence"),
+        pytest.param("驾史证", "机动车驾驶证", id="licence-other-char"),
+        pytest.param("公鸡金", "住房公积金", id="housing-fund"),
+    ],
+)
+def test_homophone_fires_then_the_synonym(
+    query: str, token: str, normalizer: Normalizer, canonical: dict[str, str]
+) -> None:
+    """The homophone is some member of the group (which one is the pinyin index's choice)."""
+    result = normalizer.normalize(query)
+    homophone, synonym = result.fired
+    assert (homophone.kind, homophone.source, synonym.kind) == ("homophone", query, "synonym")
+    assert sum(a != b for a, b in zip(query, homophone.target, strict=True)) == 1
+    assert (synonym.source, synonym.target) == (homophone.target, token)
+    assert canonical[homophone.target] == token
+    assert result.tokens == (token,)
+
+
+def test_fired_reads_as_text() -> None:
+    assert str(Fired("synonym", "驾照", "机动车驾驶证")) == "synonym: 驾照→机动车驾驶证"
+
+
+@pytest.mark.parametrize(
+    ("query", "subwords"),
+    [
+        pytest.param("结婚登记", {"结婚", "登记"}, id="vocabulary-title"),
+        pytest.param("公积金", {"公积金", "住房"}, id="after-synonym"),
+        pytest.param("驾照", {"驾驶证", "驾驶", "机动车"}, id="licence"),
+    ],
+)
+def test_terms_hold_the_words_inside_longer_ones(
+    query: str, subwords: set[str], normalizer: Normalizer
+) -> None:
+    result = normalizer.normalize(query)
+    assert len(result.tokens) == 1
+    assert result.terms[0] == result.tokens[0]
+    assert subwords <= set(result.terms[1:])
+    assert all(2 <= len(t) <= 3 and t in result.tokens[0] for t in result.terms[1:])
+
+
+@pytest.mark.parametrize(
+    ("query", "masked", "blocked"),
+    [
+        pytest.param("傻逼，驾照", "**,驾照", ("insult",), id="masked-keeps-punctuation"),
+        pytest.param("ＳＢ！", "**!", ("insult",), id="full-width-ascii"),
+        pytest.param("身份证", "身份证", (), id="clean"),
+    ],
+)
+def test_masked_and_blocked(
+    query: str, masked: str, blocked: tuple[str, ...], normalizer: Normalizer
+) -> None:
+    result = normalizer.normalize(query)
+    assert (result.masked, result.blocked) == (masked, blocked)
+    assert result.original == query
+
+
+def test_empty_input() -> None:
+    result = Normalizer(LexiconSet()).normalize("")
+    assert (result.tokens, result.terms, result.text, result.masked) == ((), (), "", "")
+    assert result.is_empty
+
+
+@pytest.mark.parametrize("question", ["驾照丢了", "驾照掉了咋办", "jiazhao diule", "駕照遺失"])
+def test_index_and_query_sides_agree(question: str, normalizer: Normalizer) -> None:
+    """A matter title and a question that says the same in other words get the same tokens."""
+    title = normalizer.normalize("机动车驾驶证补领")
+    assert normalizer.normalize(question).tokens == title.tokens == ("机动车驾驶证", "补领")
+
+
+_PUNCT_ONLY = re.compile(r"[\W_]+")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        st.characters() | st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=40
+    )
+)
+def test_any_unicode_is_accepted(text: str, normalizer: Normalizer) -> None:
+    result = normalizer.normalize(text)
+    assert result.original == text
+    assert result.masked == normalizer.mask(text)
+    for token in result.tokens:
+        assert token
+        assert not any(ch.isspace() for ch in token), token
+        assert not _PUNCT_ONLY.fullmatch(token), token
+    assert set(result.tokens) <= set(result.terms)
+    assert result.is_empty == (result.tokens == ())
+
+
+def test_every_cjk_unified_ideograph_is_accepted(normalizer: Normalizer) -> None:
+    """Exhaustive where hypothesis is unlikely to draw the few hanzi pypinyin cannot read."""
+    block = "".join(chr(c) for c in range(0x4E00, 0xA000))
+    tokens: list[str] = []
+    for start in range(0, len(block), 64):
+        tokens += normalizer.normalize(block[start : start + 64]).tokens
+    assert "兙" in tokens
+    assert "龦" in tokens

@@ -1,0 +1,111 @@
+"""The lexicons the hall team ships (hall/data/lexicons): what the issue asked them to hold."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from hall.lexicons import BANK_FILES, Bank, LexiconSet, Normalizer, shipped_entries
+
+
+def test_every_bank_parses_and_the_named_banks_have_files() -> None:
+    sizes = {bank: len(shipped_entries(bank)) for bank in Bank}
+    assert all(sizes[bank] > 0 for bank in Bank if bank not in (Bank.KEYWORDS, Bank.DICTIONARY))
+    assert len(BANK_FILES[Bank.SYNONYMS]) == 2  # people's and business matters
+
+
+def test_at_least_300_synonym_groups(shipped: LexiconSet) -> None:
+    groups = shipped.synonym_groups
+    assert len(groups) >= 300
+    assert all(len(members) >= 2 for members in groups)
+
+
+def test_no_member_is_in_two_groups(shipped: LexiconSet) -> None:
+    # compared as the normaliser sees them: full width, traditional script and case folded
+    counts = Counter(
+        member
+        for members in shipped.synonym_groups
+        for member in {Normalizer._clean(m) for m in members}
+    )
+    assert [member for member, count in counts.items() if count > 1] == []
+
+
+@pytest.mark.parametrize(
+    ("canonical", "variants"),
+    [
+        pytest.param("机动车驾驶证", {"驾照", "驾驶证", "驾使证"}, id="driving-licence"),
+        pytest.param("生育登记", {"准生证", "生育服务证"}, id="birth-registration"),
+        pytest.param("社会保险", {"社保"}, id="social-insurance"),
+        pytest.param("基本医疗保险", {"医保", "医疗保险"}, id="medical-insurance"),
+        pytest.param("住房公积金", {"公积金", "gjj"}, id="housing-fund"),
+        pytest.param("居民身份证", {"身份证", "身分证"}, id="identity-card"),
+        pytest.param("往来港澳通行证", {"港澳通行证"}, id="hk-macau-permit"),
+        pytest.param("最低生活保障", {"低保"}, id="subsistence-allowance"),
+        pytest.param("户口", {"户籍"}, id="household-registration"),
+        pytest.param("第二个子女", {"二胎", "二孩"}, id="second-child"),
+    ],
+)
+def test_the_issue_examples_are_groups(
+    canonical: str, variants: set[str], shipped: LexiconSet
+) -> None:
+    groups = {members[0]: set(members) for members in shipped.synonym_groups}
+    assert canonical in groups
+    assert variants <= groups[canonical]
+
+
+def test_particles(shipped: LexiconSet) -> None:
+    assert set("吗呢吧啊呀嘛啦哦哈咯") <= shipped.particles
+
+
+@pytest.mark.parametrize("word", ["办", "证", "补", "换", "取", "查", "哪里", "多久", "材料"])
+def test_stopwords_keep_words_that_carry_the_matter(word: str, shipped: LexiconSet) -> None:
+    assert word not in shipped.stopwords
+    assert word not in shipped.particles
+
+
+def test_stopwords_and_particles_are_not_synonym_canonicals(shipped: LexiconSet) -> None:
+    """A canonical form that is dropped would make its whole group vanish from questions."""
+    canonicals = {members[0] for members in shipped.synonym_groups}
+    assert canonicals & (shipped.stopwords | shipped.particles) == set()
+
+
+def test_blocked_words_have_categories(shipped: LexiconSet) -> None:
+    blocked = shipped.blocked
+    assert len(blocked) >= 100
+    assert set(blocked.values()) == {
+        "insult",
+        "profanity",
+        "porn",
+        "violence",
+        "fraud",
+        "politics",
+    }
+    assert blocked["傻逼"] == "insult"
+
+
+def test_civility_prompts(shipped: LexiconSet) -> None:
+    prompts = shipped.replies(Bank.CIVILITY)
+    assert list(prompts) == ["rude"]
+    assert len(prompts["rude"]) >= 10
+    assert len(set(prompts["rude"])) == len(prompts["rude"])
+
+
+@pytest.mark.parametrize("intent", ["greeting", "thanks", "identity", "goodbye", "praise"])
+def test_chitchat_has_replies_and_triggers(intent: str, shipped: LexiconSet) -> None:
+    assert len(shipped.replies(Bank.CHITCHAT)[intent]) >= 2
+    assert len(shipped.replies(Bank.TRIGGERS)[intent]) >= 2
+
+
+def test_every_trigger_intent_has_an_answer(shipped: LexiconSet) -> None:
+    """Rude input is answered from the civility bank; every other intent from chit-chat."""
+    triggers = set(shipped.replies(Bank.TRIGGERS))
+    replies = set(shipped.replies(Bank.CHITCHAT))
+    assert triggers - replies == {"rude"}
+    assert replies <= triggers
+
+
+@pytest.mark.parametrize("bank", [Bank.CIVILITY, Bank.CHITCHAT], ids=str)
+def test_our_own_replies_hold_no_blocked_word(bank: Bank, normalizer: Normalizer) -> None:
+    texts = [e.value for e in normalizer.lexicons.bank(bank)]
+    assert [t for t in texts if normalizer.find_blocked(t)] == []

@@ -1,0 +1,309 @@
+"""The matter index with the hashing encoder: invariants, a brute-force fusion, ranking tables.
+
+The invariants (at most k, sorted, in range, distinct, any Unicode) follow sentence-transformers'
+``semantic_search`` test; the fused score and the top k are recomputed from ``signals()``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from hall.lexicons import Normalizer
+from hall.models import HashingEncoder, Hit, IndexNotBuilt, MatterIndex
+from hall.store import Matter
+from tests.models.conftest import make_matter
+from tests.models.strategies import QUERIES
+
+SIGNALS = {"semantic", "keyword", "char", "fuzzy"}
+FIELDS = {"title", "alias", "question", "keywords", "parent"}
+#: Two fused scores this close are the same score seen through float32 and rounding.
+EPS = 1e-5
+
+
+@pytest.fixture(scope="module")
+def index(normalizer: Normalizer, demo_matters: tuple[Matter, ...]) -> MatterIndex:
+    index = MatterIndex(normalizer, HashingEncoder())
+    index.build(demo_matters)
+    return index
+
+
+def texts_by_field(matter: Matter) -> dict[str, set[str]]:
+    """What the evidence of a hit may quote, by field."""
+    r = matter.record
+    return {
+        "title": {r.title},
+        "alias": set(r.aliases),
+        "question": set(r.questions),
+        "keywords": {" ".join(r.keywords)} if r.keywords else set(),
+        "parent": {r.parent} if r.parent else set(),
+    }
+
+
+# -- invariants -------------------------------------------------------------------------------
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(query=QUERIES, k=st.integers(-3, 80))
+def test_search_invariants_for_any_query(index: MatterIndex, query: str, k: int) -> None:
+    hits = index.search(query, k=k)
+    assert len(hits) <= max(k, 0)
+    if k <= 0 or index.normalizer.normalize(query).is_empty:
+        assert hits == []
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert len({hit.code for hit in hits}) == len(hits)
+    assert all(set(hit.signals) == SIGNALS for hit in hits)
+    assert all(0.0 <= value <= 1.0 for hit in hits for value in hit.signals.values())
+
+
+@pytest.mark.parametrize("query", ["", " ", "\n\t", "？？？", "的吗呢", "请问", "我们"])
+@pytest.mark.parametrize("k", [1, 5, 100])
+def test_a_query_with_nothing_left_finds_nothing(index: MatterIndex, query: str, k: int) -> None:
+    assert index.search(query, k=k) == []
+
+
+@pytest.mark.parametrize("k", [0, -1, -100])
+def test_k_not_positive_finds_nothing(index: MatterIndex, k: int) -> None:
+    assert index.search("驾照丢了", k=k) == []
+
+
+@hypothesis_settings(max_examples=100, deadline=None)
+@given(query=QUERIES, k=st.integers(1, 70))
+def test_a_smaller_k_gives_a_prefix(index: MatterIndex, query: str, k: int) -> None:
+    many = index.search(query, k=70)
+    assert index.search(query, k=k) == many[:k]
+
+
+# Hanzi pypinyin has no reading for once made the normaliser raise IndexError (char_pinyin).
+@pytest.mark.parametrize(
+    ("query", "top"),
+    [("兙", None), ("瓧", None), ("驾照丢了龦", "HD-0402"), ("龦驾使证丢了", "HD-0402")],
+)
+def test_hanzi_without_a_reading_is_accepted(
+    index: MatterIndex, query: str, top: str | None
+) -> None:
+    hits = index.search(query, k=5)
+    assert len(hits) <= 5
+    if top is not None:
+        assert hits[0].code == top
+
+
+def test_search_is_deterministic(index: MatterIndex) -> None:
+    assert index.search("驾照丢了", k=10) == index.search("驾照丢了", k=10)
+
+
+# -- the fusion and the ranking against a brute-force reference ------------------------------
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(query=QUERIES, k=st.integers(1, 70))
+def test_search_equals_a_brute_force_fusion_and_ranking(
+    index: MatterIndex, demo_matters: tuple[Matter, ...], query: str, k: int
+) -> None:
+    norm = index.normalizer.normalize(query)
+    hits = index.search(norm, k=k)
+    if norm.is_empty:
+        assert hits == []
+        return
+    per_matter, _ = index.signals(norm)
+    weights = index.settings.signal_weights
+    codes = [m.code for m in demo_matters]  # the index orders matters by code
+    signals = {
+        code: {name: float(per_matter[name][i]) for name in weights} for i, code in enumerate(codes)
+    }
+    fused = {
+        code: min(max(sum(weights[n] * s[n] for n in weights), 0.0), 1.0)
+        for code, s in signals.items()
+    }
+
+    assert len(hits) == min(k, len(codes))
+    for hit in hits:
+        assert hit.signals == pytest.approx(signals[hit.code], abs=1e-4)
+        assert hit.score == pytest.approx(fused[hit.code], abs=1e-4)
+        # The fused score is the weighted sum of the signals the hit reports.
+        assert hit.score == pytest.approx(
+            sum(weights[n] * hit.signals[n] for n in weights), abs=5e-4
+        )
+
+    # The top k: best fused score first, equal scores in code order.
+    got = [hit.code for hit in hits]
+    for a, b in itertools.pairwise(got):
+        assert fused[a] >= fused[b] - EPS
+        if signals[a] == signals[b]:
+            assert a < b
+    last = got[-1]
+    for code in set(codes) - set(got):
+        assert fused[code] <= fused[last] + EPS
+        if signals[code] == signals[last]:
+            assert code > last
+
+
+def test_each_signal_is_the_best_field_weighted_unit_of_the_matter(
+    index: MatterIndex, demo_matters: tuple[Matter, ...], normalizer: Normalizer
+) -> None:
+    weights = index.settings.field_weights
+    # The units of each matter, recomputed: what the index reads of it, normalised.
+    for query in ["驾照丢了", "公积金怎么取", "护照", "出生证明"]:
+        norm = normalizer.normalize(query)
+        per_matter, per_unit = index.signals(norm)
+        units = index._units  # one entry per unit, in the order of ``per_unit``
+        assert {len(scores) for scores in per_unit.values()} == {len(units)}
+        for name, scores in per_unit.items():
+            for position in range(len(demo_matters)):
+                expected = max(
+                    float(scores[i]) * weights[u.field]
+                    for i, u in enumerate(units)
+                    if u.matter == position
+                )
+                assert float(per_matter[name][position]) == pytest.approx(expected, abs=1e-6)
+
+
+# -- what is indexed ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed_index(normalizer: Normalizer, demo_matters: tuple[Matter, ...]) -> MatterIndex:
+    """The demo catalogue, plus retired copies of two matters and a title of stopwords only."""
+    retired = [
+        make_matter(
+            "ZZ-RETIRED-1",
+            "机动车驾驶证补领",
+            status="retired",
+            aliases=["驾照补办", "驾照丢了"],
+            questions=["驾照丢了怎么办"],
+        ),
+        make_matter("AA-RETIRED-2", "住房公积金提取", status="retired", aliases=["公积金提取"]),
+    ]
+    stopwords = make_matter("HD-9999", "我们这个")
+    index = MatterIndex(normalizer, HashingEncoder())
+    index.build([*retired, *demo_matters, stopwords])
+    return index
+
+
+def test_the_stopword_title_is_really_all_stopwords(normalizer: Normalizer) -> None:
+    assert normalizer.normalize("我们这个").is_empty
+
+
+def test_retired_matters_are_not_indexed(mixed_index: MatterIndex) -> None:
+    assert mixed_index.size == 66 + 1
+    codes = {hit.code for hit in mixed_index.search("驾照丢了", k=100)}
+    assert "HD-0402" in codes
+    assert not codes & {"ZZ-RETIRED-1", "AA-RETIRED-2"}
+
+
+@hypothesis_settings(max_examples=100, deadline=None)
+@given(query=QUERIES)
+def test_retired_matters_are_never_returned(mixed_index: MatterIndex, query: str) -> None:
+    hits = mixed_index.search(query, k=100)
+    assert all("RETIRED" not in hit.code for hit in hits)
+
+
+def test_a_title_of_stopwords_only_is_still_indexed(mixed_index: MatterIndex) -> None:
+    hits = mixed_index.search("驾照丢了", k=mixed_index.size)
+    assert len(hits) == 67
+    assert "HD-9999" in {hit.code for hit in hits}
+    (unit,) = [u for u in mixed_index._units if u.matter == mixed_index.size - 1]
+    assert (unit.field, unit.raw) == ("title", "我们这个")
+
+
+def test_an_empty_catalogue_builds_an_index_that_finds_nothing(normalizer: Normalizer) -> None:
+    index = MatterIndex(normalizer, HashingEncoder())
+    report = index.build([make_matter("R1", "结婚登记", status="retired")])
+    assert (report.matters, report.units, report.encoded) == (0, 0, 0)
+    assert index.size == 0
+    assert index.search("结婚", k=5) == []
+
+
+def test_signals_before_build_raise(normalizer: Normalizer) -> None:
+    index = MatterIndex(normalizer, HashingEncoder())
+    with pytest.raises(IndexNotBuilt):
+        index.signals(normalizer.normalize("结婚"))
+
+
+# -- evidence ----------------------------------------------------------------------------------
+
+
+def check_evidence(hit: Hit, matter: Matter) -> None:
+    allowed = texts_by_field(matter)
+    assert set(hit.evidence) <= SIGNALS
+    for signal, quote in hit.evidence.items():
+        field, _, text = quote.partition(": ")
+        assert field in FIELDS, quote
+        assert text in allowed[field], (hit.code, signal, quote)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(query=QUERIES)
+def test_evidence_quotes_a_field_of_the_matter(
+    index: MatterIndex, demo_matters: tuple[Matter, ...], query: str
+) -> None:
+    by_code = {m.code: m for m in demo_matters}
+    for hit in index.search(query, k=10):
+        check_evidence(hit, by_code[hit.code])
+        # A signal is explained exactly when it scored.
+        for name, score in hit.signals.items():
+            if score >= 1e-4:
+                assert name in hit.evidence, (hit.code, name)
+
+
+# (query, matter, signal) -> the evidence: the unit the query repeats word for word
+EVIDENCE_TABLE = [
+    ("补办驾照要登报吗", "HD-0402", "fuzzy", "question: 补办驾照要登报吗"),
+    ("驾照补办", "HD-0402", "fuzzy", "alias: 驾照补办"),
+    ("养犬登记", "HD-0118", "fuzzy", "title: 养犬登记"),
+    ("租房能提公积金吗", "HD-0701", "char", "question: 租房能提公积金吗"),
+]
+
+
+@pytest.mark.parametrize(("query", "code", "signal", "evidence"), EVIDENCE_TABLE)
+def test_evidence_names_the_matching_unit(
+    index: MatterIndex, query: str, code: str, signal: str, evidence: str
+) -> None:
+    hit = index.search(query, k=1)[0]
+    assert hit.code == code
+    assert hit.evidence[signal] == evidence
+
+
+# -- ranking with the hashing encoder: the lexical signals alone find these ------------------
+
+# query -> expected top matter (the real encoder's table is tests/data/demo_queries.jsonl)
+HASHING_TABLE = [
+    ("驾照丢了", "HD-0402"),
+    ("驾使证丢了", "HD-0402"),
+    ("gongjijin怎么取", "HD-0701"),
+    ("身分证过期了", "HD-0111"),
+    ("身份证丢了", "HD-0112"),
+    ("护照", "HD-0407"),
+    ("社保卡丢了", "HD-0412"),
+    ("准生证", "HD-0101"),
+    ("低保怎么申请", "HD-0714"),
+    ("办狗证", "HD-0118"),
+    ("二手房过户", "HD-0719"),
+    ("結婚登記", "HD-0704"),  # traditional script
+    ("ＨＵＺＨＡＯ", "HD-0407"),  # full-width pinyin
+]
+
+
+@pytest.mark.parametrize(("query", "code"), HASHING_TABLE)
+def test_hashing_index_finds(index: MatterIndex, query: str, code: str) -> None:
+    hits = index.search(query, k=3)
+    assert hits[0].code == code, [(h.code, h.title, h.score) for h in hits]
+    assert hits[0].score > hits[1].score
+
+
+def test_hit_describes_its_matter(index: MatterIndex, demo_matters: tuple[Matter, ...]) -> None:
+    hit = index.search("驾照丢了", k=1)[0]
+    matter = {m.code: m for m in demo_matters}["HD-0402"]
+    assert (hit.code, hit.title, hit.department, hit.kind) == (
+        "HD-0402",
+        matter.record.title,
+        matter.record.department,
+        "matter",
+    )
+    assert hit.score >= 0.5
