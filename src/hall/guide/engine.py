@@ -262,17 +262,26 @@ class Engine:
             candidates=[_result(hit, norm) for hit in hits[:k]],
         )
         if record:
-            with self.store.session() as session:
-                history_id = record_question(
-                    session,
-                    query=norm.masked,
-                    normalized=norm.text,
-                    decision=decision.value,
-                    matter_code=shown[0].code if decision is Decision.ANSWER else None,
-                    score=hits[0].score if hits else None,
-                    latency_ms=answer.latency_ms,
-                    session_id=session_id,
-                    channel=channel,
-                )
+            history_id = self.record(answer, session_id=session_id, channel=channel)
             answer = Answer(**{**answer.__dict__, "history_id": history_id})
         return answer
+
+    def record(self, answer: Answer, *, session_id: str | None = None, channel: str = "api") -> int:
+        """Write an answer to the question history (blocked words already masked)."""
+        matter = (
+            answer.results[0].code
+            if answer.decision is Decision.ANSWER and answer.results
+            else None
+        )
+        with self.store.session() as session:
+            return record_question(
+                session,
+                query=answer.query,
+                normalized=answer.normalized,
+                decision=answer.decision.value,
+                matter_code=matter,
+                score=answer.candidates[0].score if answer.candidates else None,
+                latency_ms=answer.latency_ms,
+                session_id=session_id,
+                channel=channel,
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 
 from hall.api.deps import EngineDep
 from hall.api.schemas import SearchPublic
@@ -23,7 +23,11 @@ router = APIRouter(prefix="/api", tags=["search"])
 )
 def search(
     engine: EngineDep,
+    background: BackgroundTasks,
     q: Annotated[str, Query(max_length=500, description="The question as the citizen typed it.")],
     k: Annotated[int, Query(ge=1, le=20, description="How many results at most.")] = 5,
 ) -> SearchPublic:
-    return SearchPublic.from_domain(engine.ask(q, k=k, record=True, channel="search"))
+    answer = engine.ask(q, k=k)
+    # The history is written after the response is sent: the citizen does not wait for it.
+    background.add_task(engine.record, answer, channel="search")
+    return SearchPublic.from_domain(answer)

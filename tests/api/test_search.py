@@ -1,0 +1,87 @@
+"""GET /api/search: the engine's decision over HTTP, with the history written behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hall.api import create_app
+from hall.importers import load_demo
+from hall.settings import Settings
+from hall.store import Store, list_history
+
+
+@pytest.fixture
+def client(store: Store, settings: Settings) -> Iterator[TestClient]:
+    load_demo(store, settings=settings)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+DECISIONS = [
+    pytest.param("驾照丢了怎么办", "answer", "HD-0402", id="answer"),
+    pytest.param("你好", "none", None, id="greeting"),
+    pytest.param("", "none", None, id="empty"),
+    pytest.param("你个傻逼", "none", None, id="rude"),
+]
+
+
+@pytest.mark.parametrize(("q", "decision", "code"), DECISIONS)
+def test_search_decides(client: TestClient, q: str, decision: str, code: str | None) -> None:
+    response = client.get("/api/search", params={"q": q})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["decision"] == decision
+    assert set(body) >= {"query", "normalized", "decision", "results"}
+    if code is None:
+        assert body["results"] == []
+        assert body["reply"]
+    else:
+        assert body["results"][0]["code"] == code
+        assert 0.0 <= body["results"][0]["score"] <= 1.0
+        assert any(reason.startswith("synonym: 驾照") for reason in body["results"][0]["why"])
+
+
+def test_rude_words_are_masked_in_query_reply_and_history(client: TestClient, store: Store) -> None:
+    body = client.get("/api/search", params={"q": "你个傻逼"}).json()
+    assert "傻逼" not in body["query"]
+    assert "傻逼" not in body["reply"]
+    with store.session(commit=False) as session:
+        history = list_history(session)
+    assert history
+    assert "傻逼" not in history[0].query
+    assert history[0].decision == "none"
+
+
+def test_every_search_is_written_to_the_history(client: TestClient, store: Store) -> None:
+    client.get("/api/search", params={"q": "驾照丢了怎么办"})
+    with store.session(commit=False) as session:
+        (item,) = list_history(session)
+    assert (item.decision, item.matter_code) == ("answer", "HD-0402")
+    assert item.normalized
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({}, id="q-missing"),
+        pytest.param({"q": "x" * 501}, id="q-too-long"),
+        pytest.param({"q": "护照", "k": 0}, id="k-zero"),
+        pytest.param({"q": "护照", "k": 21}, id="k-too-big"),
+    ],
+)
+def test_bad_parameters_are_422(client: TestClient, params: dict[str, object]) -> None:
+    assert client.get("/api/search", params=params).status_code == 422
+
+
+def test_k_bounds_the_results(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "身份证", "k": 2}).json()
+    assert len(body["results"]) <= 2
+
+
+def test_openapi_documents_search(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/api/search" in spec["paths"]
+    assert "SearchPublic" in spec["components"]["schemas"]
