@@ -107,6 +107,7 @@ class Engine:
         self.normalizer: Normalizer | None = None
         self.index: MatterIndex | None = None
         self._triggers: list[tuple[str, str]] = []
+        self._trigger_phrases: list[str] = []
         self.last_build: BuildReport | None = None
 
     # -- loading --------------------------------------------------------------------------
@@ -139,14 +140,15 @@ class Engine:
                 except IndexCorrupt as exc:  # a cache is only a cache: rebuild it
                     log.warning("ignoring the index cache: %s", exc)
             report = index.build(matters)
-            if report.encoded or not (self.settings.index_dir / "manifest.json").exists():
-                index.save(self.settings.index_dir)
+            # Cheap when nothing changed: the vectors file is named by its content.
+            index.save(self.settings.index_dir)
             self._triggers = [
                 (_compact(phrase), intent)
                 for intent, phrases in lexicons.replies(Bank.TRIGGERS).items()
                 for phrase in phrases
                 if _compact(phrase)
             ]
+            self._trigger_phrases = [phrase for phrase, _ in self._triggers]
             self.lexicons, self.normalizer, self.index = lexicons, normalizer, index
             self.last_build = report
             return report
@@ -175,8 +177,7 @@ class Engine:
         text = _compact(query)
         if not text or not self._triggers:
             return None
-        phrases = [phrase for phrase, _ in self._triggers]
-        best = process.extractOne(text, phrases, scorer=fuzz.ratio, score_cutoff=88)
+        best = process.extractOne(text, self._trigger_phrases, scorer=fuzz.ratio, score_cutoff=88)
         if best is not None:
             return self._triggers[best[2]][1]
         if not norm.tokens:
