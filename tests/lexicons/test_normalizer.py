@@ -217,3 +217,15 @@ def test_every_cjk_unified_ideograph_is_accepted(normalizer: Normalizer) -> None
         tokens += normalizer.normalize(block[start : start + 64]).tokens
     assert "兙" in tokens
     assert "龦" in tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        pytest.param("写一首关于春天的诗", "出租汽车", id="de-shi-is-no-taxi"),
+        pytest.param("无聊死了陪我聊会", "死亡", id="intensifier-is-no-death"),
+    ],
+)
+def test_everyday_wording_is_not_rewritten(normalizer: Normalizer, text: str, absent: str) -> None:
+    """Two-character sound-alikes and intensifiers are no typos or synonyms of a matter word."""
+    assert absent not in normalizer.normalize(text).text

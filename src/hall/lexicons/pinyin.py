@@ -36,6 +36,10 @@ class PinyinIndex:
     """Toneless pinyin of vocabulary words (two or more hanzi) -> the word."""
 
     MAX_WINDOW = 6
+    #: Two-character windows are left alone: one changed character is half the word, and
+    #: function characters misfire (春天的诗 is no typo of 的士). Short typos such as 社宝 are
+    #: listed in the synonyms instead.
+    MIN_WINDOW = 3
 
     def __init__(self, vocabulary: Iterable[str], *, weight: Callable[[str], float]) -> None:
         found: dict[str, list[tuple[float, str]]] = {}
@@ -95,7 +99,7 @@ class PinyinIndex:
             i = 0
             while i < len(chars):
                 replaced = False
-                for size in range(min(self.MAX_WINDOW, len(chars) - i), 1, -1):
+                for size in range(min(self.MAX_WINDOW, len(chars) - i), self.MIN_WINDOW - 1, -1):
                     window = chars[i : i + size]
                     if window in self.known or is_word(window):
                         continue
