@@ -92,7 +92,7 @@ def test_the_manifest_describes_the_index(
         "CharScorer",
         "FuzzyScorer",
         "SemanticScorer",
-        "WeightedMax",
+        "WeightedSum",
     ]
     assert manifest["encoder"] == "hashing"
     assert manifest["stages"][4]["settings"] == {"floor": 0.75, "encoder": "hashing"}

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -264,7 +264,7 @@ class Engine:
         )
         if record:
             history_id = self.record(answer, session_id=session_id, channel=channel)
-            answer = Answer(**{**answer.__dict__, "history_id": history_id})
+            answer = replace(answer, history_id=history_id)
         return answer
 
     def record(self, answer: Answer, *, session_id: str | None = None, channel: str = "api") -> int:

@@ -250,7 +250,7 @@ class MatterIndex:
                 },
                 {
                     "name": "fusion",
-                    "type": "WeightedMax",
+                    "type": "WeightedSum",
                     "settings": {"signals": self.settings.signal_weights},
                 },
             ],
