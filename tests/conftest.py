@@ -68,6 +68,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "var",
         database_url=database_url,
         embedding_model="hashing",
+        # The semantic gate is calibrated for e5; hashed n-grams have another scale.
+        min_semantic=0.0,
     )
 
 
@@ -86,6 +88,7 @@ def env_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterato
     monkeypatch.setenv("HALL_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HALL_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("HALL_EMBEDDING_MODEL", settings.embedding_model)
+    monkeypatch.setenv("HALL_MIN_SEMANTIC", str(settings.min_semantic))
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         default=0.36, ge=0, le=1, description="Top score below which the guide declines."
     )
 
+    min_semantic: float = Field(
+        default=0.64,
+        ge=0,
+        le=1,
+        description="Semantic signal of the best hit below which the guide declines (for the "
+        "default encoder; 0 turns the gate off).",
+    )
+
     # The hall and its guide.
     guide_name: str = "小政"
     hall_phone: str = "12345"

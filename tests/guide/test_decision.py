@@ -135,3 +135,22 @@ def test_decision_invariants(scores: list[float], empty: bool) -> None:
         assert shown == []
         assert reason in {Reason.NO_MATCH, Reason.EMPTY}
         assert not scores or scores[0] < T.clarify
+
+
+def _hit(score: float, semantic: float) -> Hit:
+    return Hit("X1", "事项", None, "matter", score, {"semantic": semantic}, {})
+
+
+@pytest.mark.parametrize(
+    ("semantic", "expected"),
+    [
+        pytest.param(0.63, Decision.NONE, id="below-the-gate"),
+        pytest.param(0.64, Decision.ANSWER, id="at-the-gate"),
+        pytest.param(0.90, Decision.ANSWER, id="above-the-gate"),
+    ],
+)
+def test_semantic_gate(semantic: float, expected: Decision) -> None:
+    """A high fused score on words alone is not enough when the meaning is far off."""
+    thresholds = Thresholds(answer=0.5, margin=0.05, clarify=0.36, semantic=0.64)
+    decision, _, _ = decide([_hit(0.8, semantic)], thresholds=thresholds)
+    assert decision is expected

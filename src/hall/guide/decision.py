@@ -38,6 +38,9 @@ class Thresholds:
     answer: float = 0.50
     margin: float = 0.05
     clarify: float = 0.36
+    #: The best hit's semantic signal below which nothing fits, whatever the fused score: general
+    #: questions sharing one word with an odd title ("股票明天涨吗") stay under it.
+    semantic: float = 0.0
     max_candidates: int = 5
 
 
@@ -63,7 +66,7 @@ def decide(
     if empty or not hits:
         return Decision.NONE, Reason.EMPTY if empty else Reason.NO_MATCH, []
     top = hits[0].score
-    if top < thresholds.clarify:
+    if top < thresholds.clarify or hits[0].signals.get("semantic", 1.0) < thresholds.semantic:
         return Decision.NONE, Reason.NO_MATCH, []
     runner_up = hits[1].score if len(hits) > 1 else 0.0
     if top >= thresholds.answer and top - runner_up >= thresholds.margin:

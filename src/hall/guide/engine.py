@@ -100,6 +100,7 @@ class Engine:
             answer=settings.answer_threshold,
             margin=settings.answer_margin,
             clarify=settings.clarify_threshold,
+            semantic=settings.min_semantic,
         )
         self._lock = threading.Lock()
         self._random = random.Random()
