@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
@@ -36,7 +34,6 @@ __all__ = ["Answer", "Engine", "Result"]
 
 log = logging.getLogger("hall.guide")
 
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
 RUDE_INTENT = "rude"
 MAX_QUERY_CHARS = 500
@@ -81,10 +78,6 @@ def _why(hit: Hit, norm: Normalized) -> list[str]:
 
 def _result(hit: Hit, norm: Normalized) -> Result:
     return Result(hit.code, hit.title, hit.score, hit.department, hit.kind, _why(hit, norm))
-
-
-def _compact(text: str) -> str:
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 class Engine:
@@ -144,10 +137,10 @@ class Engine:
             # Cheap when nothing changed: the vectors file is named by its content.
             index.save(self.settings.index_dir)
             self._triggers = [
-                (_compact(phrase), intent)
+                (normalizer.compact(phrase), intent)
                 for intent, phrases in lexicons.replies(Bank.TRIGGERS).items()
                 for phrase in phrases
-                if _compact(phrase)
+                if normalizer.compact(phrase)
             ]
             self._trigger_phrases = [phrase for phrase, _ in self._triggers]
             self.lexicons, self.normalizer, self.index = lexicons, normalizer, index
@@ -175,7 +168,8 @@ class Engine:
 
     def _chitchat(self, query: str, norm: Normalized) -> str | None:
         """The chit-chat intent of a question that is only chit-chat, if any."""
-        text = _compact(query)
+        assert self.normalizer is not None
+        text = self.normalizer.compact(query)
         if not text or not self._triggers:
             return None
         best = process.extractOne(text, self._trigger_phrases, scorer=fuzz.ratio, score_cutoff=88)

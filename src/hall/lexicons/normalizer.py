@@ -200,6 +200,10 @@ class Normalizer:
             found.append(Match(start, end, cleaned[start:end], match.label))
         return found
 
+    def compact(self, text: str) -> str:
+        """Cleaned (width, script, case) and without spaces or punctuation: for exact phrases."""
+        return self._compact(self._clean(text))
+
     def mask(self, text: str) -> str:
         """The cleaned text with every blocked word replaced by asterisks."""
         cleaned = self._clean(text)
