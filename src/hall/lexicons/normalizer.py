@@ -136,7 +136,9 @@ class Normalizer:
         canonical_forms = set(canonical.values())
 
         def weight(word: str) -> float:
-            return 1e9 if word in canonical_forms else float(freq.get(word, 0))
+            # Canonical forms first, then words jieba knows on its own: every user word has the
+            # same added frequency, and a listed typo (架照) must not stand for 驾照.
+            return 1e9 if word in canonical_forms else float(base_freq.get(word, 0))
 
         pinyin_vocab = set(words)
         for word in self.vocabulary:
