@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 
 from hall.lexicons.banks import BANK_FILES, Bank, Entry
@@ -67,13 +68,25 @@ class LexiconSet:
 
     def replies(self, bank: Bank) -> dict[str, tuple[str, ...]]:
         """Texts by key: chit-chat replies or trigger phrases by intent, civility prompts."""
-        found: dict[str, list[str]] = {}
-        for entry in self.bank(bank):
-            found.setdefault(entry.term, []).append(entry.value)
-        return {key: tuple(values) for key, values in found.items()}
+        return self._reply_tables[bank]
+
+    @cached_property
+    def _reply_tables(self) -> dict[Bank, dict[str, tuple[str, ...]]]:
+        # Computed once: the engine reads them on every declined question.
+        tables: dict[Bank, dict[str, tuple[str, ...]]] = {}
+        for bank in Bank:
+            found: dict[str, list[str]] = {}
+            for entry in self.bank(bank):
+                found.setdefault(entry.term, []).append(entry.value)
+            tables[bank] = {key: tuple(values) for key, values in found.items()}
+        return tables
 
     def digest(self) -> str:
         """A hash of every entry: the index manifest records it to know when to rebuild."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
         payload = {
             bank.value: sorted(
                 (e.term, e.value, -1.0 if e.weight is None else e.weight) for e in self.bank(bank)
