@@ -104,6 +104,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", type=Path, help="keep the store and index in this folder")
+    parser.add_argument(
+        "--home-region",
+        default="广东省深圳市",
+        help="HALL_HOME_REGION of the second run: the queries are a 深圳 hall's ('' skips it)",
+    )
     args = parser.parse_args()
     catalogue = SHARED / "catalogue.jsonl"
     if not catalogue.is_file():
@@ -144,6 +149,17 @@ def main() -> int:
         f"no-match set ({declined.nomatch_rows}): declined {declined.declined:.1%}; "
         f"in-process latency p50 {report.latency_ms['p50']} ms, p95 {report.latency_ms['p95']} ms"
     )
+    if args.home_region:
+        local = Engine(store, settings.model_copy(update={"home_region": args.home_region}))
+        local.encoder = engine.encoder  # the model is loaded once
+        local.load()
+        mine = evaluate(local, queries)
+        theirs = evaluate(local, nomatch)
+        print(
+            f"as a hall with HALL_HOME_REGION={args.home_region}: top-1 {mine.top1:.1%}, top-3 "
+            f"{mine.top3:.1%}, MRR {mine.mrr:.3f}, answered correctly {mine.answered_correct:.1%}"
+            f"; no-match declined {theirs.declined:.1%}"
+        )
     print(BASELINES)
 
     with store.session(commit=False) as session:

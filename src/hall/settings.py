@@ -61,6 +61,16 @@ class Settings(BaseSettings):
         "default encoder; 0 turns the gate off).",
     )
 
+    home_region: str = Field(
+        default="",
+        description="The hall's own region (e.g. '广东省深圳市'): matters of other places rank "
+        "below its own by region_penalty. Empty: every region alike.",
+    )
+    region_penalty: float = Field(default=0.15, ge=0, le=1)
+    region_bonus: float = Field(
+        default=0.05, ge=0, le=1, description="For matters of a place the question names."
+    )
+
     # The hall and its guide.
     guide_name: str = "小政"
     hall_phone: str = "12345"

@@ -26,7 +26,15 @@ from hall.lexicons import (
     load_lexicons,
     seed_defaults,
 )
-from hall.models import BuildReport, Encoder, Hit, IndexCorrupt, MatterIndex, make_encoder
+from hall.models import (
+    BuildReport,
+    Encoder,
+    Hit,
+    IndexCorrupt,
+    IndexSettings,
+    MatterIndex,
+    make_encoder,
+)
 from hall.settings import Settings
 from hall.store import Matter, Store, iter_matters, record_question
 
@@ -125,7 +133,16 @@ class Engine:
                 matters = iter_matters(session, include_retired=False)
             normalizer = self._normalizer(lexicons, matters)
             self.encoder.load()
-            index = MatterIndex(normalizer, self.encoder, lexicons_digest=lexicons.digest())
+            index = MatterIndex(
+                normalizer,
+                self.encoder,
+                settings=IndexSettings(
+                    home_region=self.settings.home_region,
+                    region_penalty=self.settings.region_penalty,
+                    region_bonus=self.settings.region_bonus,
+                ),
+                lexicons_digest=lexicons.digest(),
+            )
             if self.index is not None:
                 index.carry_over(self.index)
             else:

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from hall.lexicons import Normalized, Normalizer
 from hall.models.encoder import Encoder, Vectors
 from hall.models.errors import IndexCorrupt, IndexNotBuilt
+from hall.models.regions import RegionPreference
 from hall.models.scorers import (
     CharScorer,
     FuzzyScorer,
@@ -60,6 +61,11 @@ class IndexSettings:
         default_factory=lambda: {"semantic": 0.45, "keyword": 0.25, "char": 0.15, "fuzzy": 0.15}
     )
     semantic_floor: float = 0.75
+    #: The hall's own region ("广东省深圳市"): other places' matters rank below ours.
+    home_region: str = ""
+    region_penalty: float = 0.15
+    #: Added to the matters of a place the question names.
+    region_bonus: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class _Entry:
     title: str
     department: str | None
     kind: str
+    region: str | None
 
 
 def catalogue_digest(matters: Iterable[Matter]) -> str:
@@ -101,6 +108,7 @@ def catalogue_digest(matters: Iterable[Matter]) -> str:
             r.title,
             r.kind,
             r.department,
+            r.region,
             r.parent,
             r.aliases,
             r.keywords,
@@ -162,6 +170,7 @@ class MatterIndex:
         self._starts: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
         self._field_weight: Scores = np.zeros(0, dtype=np.float32)
         self._cache: dict[str, Vectors] = {}
+        self._regions = RegionPreference([])
         self._memo: dict[str, Normalized] = {}
         self.catalogue_digest = ""
 
@@ -207,8 +216,15 @@ class MatterIndex:
                 scorer.fit(units)
         self.semantic.fit_vectors(matrix)
         self._entries = [
-            _Entry(m.code, m.record.title, m.record.department, str(m.record.kind)) for m in active
+            _Entry(m.code, m.record.title, m.record.department, str(m.record.kind), m.record.region)
+            for m in active
         ]
+        self._regions = RegionPreference(
+            [e.region for e in self._entries],
+            home=self.settings.home_region or None,
+            penalty=self.settings.region_penalty,
+            bonus=self.settings.region_bonus,
+        )
         self._units = units
         positions = np.array([u.matter for u in units], dtype=np.intp)
         self._starts = np.searchsorted(positions, np.arange(len(active)))
@@ -324,6 +340,9 @@ class MatterIndex:
         per_matter, per_unit = self.signals(norm)
         weights = self.settings.signal_weights
         fused = sum(weights[name] * per_matter[name] for name in weights)
+        adjustment = self._regions.adjustment(norm.text) if self._regions.active else None
+        if adjustment is not None:
+            fused = fused + adjustment
         fused = np.asarray(fused, dtype=np.float32).clip(0.0, 1.0)
         # A stable sort: equal scores keep the code order, so a smaller k gives a prefix
         # (argpartition picked arbitrary matters among those tied at the k-th score).
@@ -339,6 +358,10 @@ class MatterIndex:
                 if local.size and float(local.max()) > 0:
                     unit = self._units[start + int(local.argmax())]
                     evidence[name] = f"{unit.field}: {unit.raw}"
+            signals = {n: round(float(per_matter[n][position]), 4) for n in weights}
+            if adjustment is not None and adjustment[position]:
+                signals["region"] = round(float(adjustment[position]), 4)
+                evidence["region"] = f"region: {entry.region}"
             hits.append(
                 Hit(
                     code=entry.code,
@@ -346,7 +369,7 @@ class MatterIndex:
                     department=entry.department,
                     kind=entry.kind,
                     score=round(float(fused[position]), 4),
-                    signals={n: round(float(per_matter[n][position]), 4) for n in weights},
+                    signals=signals,
                     evidence=evidence,
                 )
             )
