@@ -7,6 +7,16 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from hall.store.chat_repo import (
+    ChatState,
+    create_chat_session,
+    get_hall_setting,
+    load_chat_session,
+    purge_chat_sessions,
+    put_hall_setting,
+    save_chat_session,
+    set_turn_feedback,
+)
 from hall.store.db import Store
 from hall.store.errors import MatterNotFound, StoreError, StoreUnavailable
 from hall.store.lexicon_repo import (
@@ -47,6 +57,7 @@ __all__ = [
     "FIELD_ORDER",
     "LIST_FIELDS",
     "LIST_SEPARATOR",
+    "ChatState",
     "HistoryItem",
     "LexiconChange",
     "LexiconItem",
@@ -65,15 +76,22 @@ __all__ = [
     "add_lexicon_entries",
     "bank_sizes",
     "count_matters",
+    "create_chat_session",
+    "get_hall_setting",
     "get_matter",
     "iter_matters",
     "list_history",
     "list_lexicon_changes",
     "list_lexicon_entries",
+    "load_chat_session",
+    "purge_chat_sessions",
+    "put_hall_setting",
     "record_question",
     "remove_lexicon_entries",
     "replace_lexicon_bank",
+    "save_chat_session",
     "search_matters",
     "set_feedback",
+    "set_turn_feedback",
     "upsert_matters",
 ]

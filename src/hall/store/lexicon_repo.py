@@ -175,6 +175,8 @@ def record_question(
     latency_ms: float | None = None,
     session_id: str | None = None,
     channel: str = "api",
+    turn: int | None = None,
+    reply: str | None = None,
 ) -> int:
     """Write one question to the history; ``query`` must already be masked."""
     row = HistoryRow(
@@ -186,6 +188,8 @@ def record_question(
         latency_ms=latency_ms,
         session_id=session_id,
         channel=channel,
+        turn=turn,
+        reply=reply[:4000] if reply else None,
     )
     session.add(row)
     session.flush()

@@ -22,6 +22,8 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
+    "ChatSessionRow",
+    "HallSettingRow",
     "HistoryRow",
     "LexiconChangeRow",
     "LexiconEntryRow",
@@ -176,3 +178,29 @@ class HistoryRow(Base):
     latency_ms: Mapped[float | None] = mapped_column(Float)
     helpful: Mapped[bool | None] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
+    turn: Mapped[int | None] = mapped_column(Integer)
+    reply: Mapped[str | None] = mapped_column(Text)
+
+
+class ChatSessionRow(Base):
+    """A conversation's state, kept here so any API process can serve its next turn."""
+
+    __tablename__ = "chat_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class HallSettingRow(Base):
+    """An admin-editable setting of the hall (the persona, the hall's introduction), as JSON."""
+
+    __tablename__ = "hall_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(100), default="system")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
