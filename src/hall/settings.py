@@ -76,6 +76,19 @@ class Settings(BaseSettings):
     hall_phone: str = "12345"
     hall_hours: str = "周一至周五 9:00-12:00，13:30-17:30（法定节假日除外）"
 
+    # Conversations.
+    session_ttl_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A conversation expires after this idle time."
+    )
+
+    # Speech (pyttsx3 on espeak-ng).
+    speech_enabled: bool = Field(default=True, description="Speak every reply (audio files).")
+    speech_voice: str | None = Field(
+        default=None, description="pyttsx3 voice id; default: the engine's Mandarin voice."
+    )
+    speech_rate: int = Field(default=170, ge=60, le=400, description="Words per minute.")
+    speech_timeout_s: float = Field(default=30.0, gt=0, le=300)
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.clarify_threshold > self.answer_threshold:
@@ -88,6 +101,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Where the persisted index (manifest and vector cache) lives."""
         return self.data_dir / "index"
+
+    @property
+    def speech_dir(self) -> Path:
+        """Where synthesised replies are cached (WAV, MP3, and the text each was made from)."""
+        return self.data_dir / "speech"
 
     @property
     def resolved_database_url(self) -> str:
