@@ -1,12 +1,14 @@
 """Errors of the guide engine.
 
 GuideError
-└── EngineNotReady   a question before ``Engine.load()`` finished
+├── EngineNotReady   a question before ``Engine.load()`` finished
+├── PersonaInvalid   an admin's persona (name, looks, phrasings) refused; names the field
+└── HallInfoInvalid  an admin's hall introduction refused; names the field
 """
 
 from __future__ import annotations
 
-__all__ = ["EngineNotReady", "GuideError"]
+__all__ = ["EngineNotReady", "GuideError", "HallInfoInvalid", "PersonaInvalid"]
 
 
 class GuideError(Exception):
@@ -14,4 +16,12 @@ class GuideError(Exception):
 
 
 class EngineNotReady(GuideError):
+    pass
+
+
+class PersonaInvalid(GuideError):
+    pass
+
+
+class HallInfoInvalid(GuideError):
     pass
