@@ -96,6 +96,7 @@ class _Entry:
     department: str | None
     kind: str
     region: str | None
+    parent: str | None = None
 
 
 def catalogue_digest(matters: Iterable[Matter]) -> str:
@@ -171,6 +172,7 @@ class MatterIndex:
         self._field_weight: Scores = np.zeros(0, dtype=np.float32)
         self._cache: dict[str, Vectors] = {}
         self._regions = RegionPreference([])
+        self._positions: dict[str, int] = {}
         self._memo: dict[str, Normalized] = {}
         self.catalogue_digest = ""
 
@@ -230,6 +232,7 @@ class MatterIndex:
         self._starts = np.searchsorted(positions, np.arange(len(active)))
         weights = self.settings.field_weights
         self._field_weight = np.array([weights.get(u.field, 1.0) for u in units], dtype=np.float32)
+        self._positions = {e.code: i for i, e in enumerate(self._entries)}
         self.catalogue_digest = catalogue_digest(active)
         live = {self._key(t) for t in texts}
         self._cache = {k: v for k, v in self._cache.items() if k in live}
@@ -374,6 +377,42 @@ class MatterIndex:
                 )
             )
         return hits
+
+    def codes_and_titles(self) -> list[tuple[str, str]]:
+        """Every indexed matter as ``(code, title)``, in code order."""
+        return [(e.code, e.title) for e in self._entries]
+
+    # -- neighbours -----------------------------------------------------------------------
+
+    def similar(self, code: str, *, k: int = 3) -> list[tuple[str, str]]:
+        """Matters a citizen of this one may also need: embedding neighbours of its title,
+        lifted when they share its parent (a sub-item of the same matter) or its department.
+
+        Returns ``(code, title)`` pairs, best first; ``[]`` for an unknown code.
+        """
+        position = self._positions.get(code)
+        if position is None or k <= 0 or not self._units:
+            return []
+        own = self._entries[position]
+        start = int(self._starts[position])
+        vectors = self.semantic._matrix
+        if vectors.size:
+            cosine = vectors @ vectors[start]  # the matter's first unit is its title
+            scores = np.maximum.reduceat(cosine, self._starts).astype(np.float32)
+        else:
+            scores = np.zeros(self.size, dtype=np.float32)
+        for i, entry in enumerate(self._entries):
+            if own.parent and entry.parent == own.parent:
+                scores[i] += 0.1
+            if own.department and entry.department == own.department:
+                scores[i] += 0.05
+            if entry.title == own.title:  # another region's copy of the same matter
+                scores[i] = -np.inf
+        scores[position] = -np.inf
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [
+            (self._entries[i].code, self._entries[i].title) for i in top if np.isfinite(scores[i])
+        ]
 
 
 def _atomic(path: Path, write: Any) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hall.store.tables import ChatSessionRow, HallSettingRow, HistoryRow, utcnow
@@ -23,6 +23,7 @@ __all__ = [
     "create_chat_session",
     "get_hall_setting",
     "load_chat_session",
+    "popular_matter_codes",
     "purge_chat_sessions",
     "put_hall_setting",
     "save_chat_session",
@@ -114,3 +115,15 @@ def put_hall_setting(session: Session, key: str, value: Any, *, by: str = "syste
         row.value = value
         row.updated_by = by
         row.updated_at = utcnow()
+
+
+def popular_matter_codes(session: Session, *, limit: int = 8) -> list[str]:
+    """The matters answered most often in the question history, most first."""
+    rows = session.execute(
+        select(HistoryRow.matter_code, func.count().label("n"))
+        .where(HistoryRow.matter_code.is_not(None))
+        .group_by(HistoryRow.matter_code)
+        .order_by(func.count().desc(), HistoryRow.matter_code)
+        .limit(limit)
+    ).all()
+    return [str(code) for code, _ in rows]
