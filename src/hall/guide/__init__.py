@@ -1,27 +1,54 @@
-"""The guide engine: understand -> retrieve -> decide (then dialogue, persona and speech).
+"""The guide: understand -> retrieve -> decide, then the dialogue, the persona and speech.
 
-Built on ``lexicons`` and ``models``; knows nothing of HTTP or SQL.
+Built on ``lexicons``, ``models`` and the store's functions; knows nothing of HTTP or SQL.
 """
 
 from __future__ import annotations
 
 from hall.guide.decision import Decision, Reason, Thresholds, decide
+from hall.guide.dialogue import ELEMENT_LABELS, Dialogue, Element, Reply, Suggestion, Turn
 from hall.guide.engine import Answer, Engine, Result
-from hall.guide.errors import EngineNotReady, GuideError
+from hall.guide.errors import (
+    ConversationConflict,
+    EngineNotReady,
+    GuideError,
+    HallInfoInvalid,
+    PersonaInvalid,
+)
 from hall.guide.evaluation import EvalReport, EvalRow, evaluate, read_eval_file
+from hall.guide.hall_info import Announcement, HallInfo, load_hall_info, save_hall_info
+from hall.guide.persona import Look, Persona, State, load_persona, save_persona
 
 __all__ = [
+    "ELEMENT_LABELS",
+    "Announcement",
     "Answer",
+    "ConversationConflict",
     "Decision",
+    "Dialogue",
+    "Element",
     "Engine",
     "EngineNotReady",
     "EvalReport",
     "EvalRow",
     "GuideError",
+    "HallInfo",
+    "HallInfoInvalid",
+    "Look",
+    "Persona",
+    "PersonaInvalid",
     "Reason",
+    "Reply",
     "Result",
+    "State",
+    "Suggestion",
     "Thresholds",
+    "Turn",
     "decide",
     "evaluate",
+    "load_hall_info",
+    "load_persona",
     "read_eval_file",
+    "save_hall_info",
+    "save_persona",
 ]

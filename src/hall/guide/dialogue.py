@@ -1,0 +1,648 @@
+"""The conversation: one citizen's turns, the matter in context, the guide's replies.
+
+A turn reads the conversation's state from the store, decides, and writes it back, so any API
+process can serve the next message. The state is small and plain JSON::
+
+    {"matter": code | None,       # the matter in context, after an answer
+     "element": key | None,       # the guide element last shown ("下一步" continues from it)
+     "options": [code, ...],      # the candidates of a pending "did you mean"
+     "failed": int}               # declined turns in a row (two: offer the hall's phone)
+
+Understanding a turn, in order: a pending clarification's pick ("第二个", a button, a title);
+an element of the matter in context ("要带什么", "下一步"); otherwise the engine's decision,
+where a question naming another matter changes the context ("办护照要带什么" answers the
+passport's materials at once).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from hall.guide.decision import Decision, Reason
+from hall.guide.engine import Answer, Engine
+from hall.guide.errors import ConversationConflict
+from hall.guide.persona import Look, Persona, State
+from hall.store import (
+    ChatState,
+    MatterNotFound,
+    MatterRecord,
+    create_chat_session,
+    get_matter,
+    load_chat_session,
+    popular_matter_codes,
+    record_question,
+    save_chat_session,
+)
+
+__all__ = [
+    "ELEMENT_LABELS",
+    "Dialogue",
+    "Element",
+    "Reply",
+    "Suggestion",
+    "Turn",
+    "element_request",
+    "element_text",
+]
+
+log = logging.getLogger("hall.guide")
+
+
+class Element(StrEnum):
+    """The elements of a matter's guide, in the order the guide walks through them."""
+
+    CONDITIONS = "conditions"
+    MATERIALS = "materials"
+    PROCESS = "process"
+    TIME_LIMIT = "time_limit"
+    FEE = "fee"
+    LOCATION = "location"
+    LEGAL_BASIS = "legal_basis"
+    ONLINE = "online"
+
+
+ELEMENT_LABELS: dict[Element, str] = {
+    Element.CONDITIONS: "办理条件",
+    Element.MATERIALS: "申请材料",
+    Element.PROCESS: "办理流程",
+    Element.TIME_LIMIT: "办理时限",
+    Element.FEE: "收费标准",
+    Element.LOCATION: "办理地点",
+    Element.LEGAL_BASIS: "法律依据",
+    Element.ONLINE: "在线办理",
+}
+
+#: How citizens ask for an element, longest phrasings first within each element. Matched on
+#: the compact text (no spaces or punctuation); the rest of the message decides whether it is
+#: about the matter in context ("要带什么") or names another one ("办护照要带什么").
+_ELEMENT_PHRASES: dict[Element, tuple[str, ...]] = {
+    Element.MATERIALS: (
+        "需要准备什么材料",
+        "需要带什么材料",
+        "需要什么材料",
+        "要什么材料",
+        "要带什么",
+        "带什么",
+        "需要带啥",
+        "要带啥",
+        "带啥",
+        "要什么资料",
+        "需要什么资料",
+        "需要什么证件",
+        "要准备什么",
+        "准备什么",
+        "准备啥",
+        "申请材料",
+        "所需材料",
+        "材料",
+        "资料",
+    ),
+    Element.TIME_LIMIT: (
+        "多久能办好",
+        "多长时间能办好",
+        "什么时候能办好",
+        "几天能办好",
+        "要多久",
+        "需要多久",
+        "多长时间",
+        "多少天",
+        "几个工作日",
+        "几天",
+        "多久",
+        "办理时限",
+        "时限",
+    ),
+    Element.LOCATION: (
+        "在哪里办理",
+        "在哪里办",
+        "在哪儿办",
+        "去哪里办",
+        "去哪办",
+        "在哪办",
+        "哪里办",
+        "哪儿办",
+        "几点上班",
+        "几点下班",
+        "几点开门",
+        "上班时间",
+        "办公时间",
+        "工作时间",
+        "几点",
+        "办理地点",
+        "地址",
+        "地点",
+        "窗口",
+        "在哪",
+    ),
+    Element.FEE: (
+        "要不要钱",
+        "要钱吗",
+        "收不收费",
+        "收费吗",
+        "收费标准",
+        "多少钱",
+        "要交钱",
+        "交多少",
+        "费用",
+        "免费吗",
+        "收费",
+        "要钱",
+        "花钱",
+    ),
+    Element.ONLINE: (
+        "网上能办吗",
+        "网上可以办吗",
+        "能网上办吗",
+        "可以网上办吗",
+        "网上办理",
+        "在线办理",
+        "手机上办",
+        "手机能办",
+        "网上办",
+        "在线办",
+        "网办",
+        "线上办",
+        "网址",
+        "链接",
+    ),
+    Element.LEGAL_BASIS: ("依据是什么", "法律依据", "政策依据", "设定依据", "依据", "法规"),
+    Element.CONDITIONS: (
+        "需要什么条件",
+        "要什么条件",
+        "什么条件",
+        "办理条件",
+        "受理条件",
+        "申请条件",
+        "谁能办",
+        "谁可以办",
+        "能不能办",
+        "条件",
+    ),
+    Element.PROCESS: (
+        "怎么办理",
+        "如何办理",
+        "办理流程",
+        "办理步骤",
+        "办事流程",
+        "流程",
+        "步骤",
+        "程序",
+    ),
+}
+#: Longest first, so "需要什么材料" goes before "材料" leaves "需要什么" behind.
+_ALL_PHRASES = sorted(
+    {p for phrases in _ELEMENT_PHRASES.values() for p in phrases}, key=len, reverse=True
+)
+_NEXT_PHRASES = ("下一步", "下一项", "下一个", "继续", "然后呢", "还有呢", "接下来", "接着说")
+_FILLER = re.compile(
+    r"(请问|请|我想|我要|想|问一下|问下|一下|那么|那|这个|它|还|又|呢|吗|啊|呀|吧|嘛|的|了|么|"
+    r"要|需要|是|都|有|哪些|什么|啥|办|这|个|得|呗|哈|哦|喔)"
+)
+_ORDINALS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "4": 4,
+    "5": 5,
+    "首": 1,
+    "头": 1,
+    "最后": -1,
+}
+_PICK = re.compile(
+    r"^(?:选|选择|要|是)?(?:第)?(最后|[一二两三四五12345首头])(?:个|项|条|种|号)?(?:吧|啊|呀|的)?$"
+)
+#: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
+_FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
+_UNPUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _compact(text: str) -> str:
+    return _UNPUNCT.sub("", text).lower()
+
+
+def element_request(text: str) -> tuple[Element | None, str]:
+    """The element a message asks for, and what else it says (fillers removed)."""
+    compact = _compact(text)
+    found = None
+    for element, phrases in _ELEMENT_PHRASES.items():
+        if any(phrase in compact for phrase in phrases):
+            found = element
+            break
+    if found is None:
+        return None, compact
+    # What is left once every way of asking for an element is gone: "" or fillers for
+    # "要带什么材料", the matter's own words for "办护照要带什么".
+    rest = compact
+    for phrase in _ALL_PHRASES:
+        rest = rest.replace(phrase, "")
+    return found, _FILLER.sub("", rest)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A button under a reply: what it shows, and the message it sends when pressed."""
+
+    label: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    look: Look
+    decision: str  # answer | element | clarify | none | welcome
+    matter: dict[str, Any] | None = None
+    element: Element | None = None
+    suggestions: list[Suggestion] = field(default_factory=list)
+    similar: list[tuple[str, str]] = field(default_factory=list)
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    session_id: str
+    turn: int
+    reply: Reply
+    latency_ms: float = 0.0
+
+
+def _numbered(items: Sequence[str]) -> str:
+    return "；".join(f"{i}. {x}" for i, x in enumerate(items, 1))
+
+
+def element_text(record: MatterRecord, element: Element) -> str | None:
+    """The element of a matter's guide as the guide says it; None when the matter lacks it."""
+    if element is Element.CONDITIONS:
+        return record.conditions
+    if element is Element.MATERIALS:
+        return _numbered(record.materials) if record.materials else None
+    if element is Element.PROCESS:
+        return _numbered(record.process) if record.process else None
+    if element is Element.TIME_LIMIT:
+        parts = []
+        if record.time_limit:
+            parts.append(f"法定办结时限{record.time_limit}")
+        if record.promised_time_limit:
+            parts.append(f"承诺办结时限{record.promised_time_limit}")
+        return "，".join(parts) or None
+    if element is Element.FEE:
+        return record.fee
+    if element is Element.LOCATION:
+        parts = [record.location] if record.location else []
+        if record.hours:
+            parts.append(f"办公时间：{record.hours}")
+        if record.phone:
+            parts.append(f"咨询电话：{record.phone}")
+        return "；".join(parts) or None
+    if element is Element.LEGAL_BASIS:
+        return record.legal_basis
+    if element is Element.ONLINE:
+        link = record.online_url or record.url
+        return f"可以在网上办理，网址：{link}" if link else None
+    return None  # pragma: no cover - every element is handled above
+
+
+def _available(record: MatterRecord) -> list[Element]:
+    return [e for e in Element if element_text(record, e)]
+
+
+def _matter_view(record: MatterRecord) -> dict[str, Any]:
+    return {
+        "code": record.code,
+        "title": record.title,
+        "department": record.department,
+        "time_limit": record.promised_time_limit or record.time_limit,
+        "fee": record.fee,
+        "url": record.online_url or record.url,
+    }
+
+
+class Dialogue:
+    """Turns of conversations over one engine; thread safe (the state lives in the store)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        persona: Persona,
+        *,
+        ttl: timedelta = timedelta(minutes=30),
+        popular: int = 4,
+        seed: int | None = None,
+    ) -> None:
+        self.engine = engine
+        self.persona = persona
+        self.ttl = ttl
+        self.popular_count = popular
+        self._random = random.Random(seed)
+
+    # -- the turn -------------------------------------------------------------------------
+
+    def turn(self, message: str, *, session_id: str | None = None, channel: str = "chat") -> Turn:
+        """Answer one message of a conversation (a new one when the id is unknown or expired)."""
+        store = self.engine.store
+        with store.session() as session:
+            chat = load_chat_session(session, session_id) if session_id else None
+            if chat is None:
+                chat = create_chat_session(session, ttl=self.ttl)
+        text = (message or "").strip()
+        reply, answer = self._respond(text, chat)
+        number = chat.turns + 1
+        with store.session() as session:
+            if not save_chat_session(session, chat, ttl=self.ttl):
+                raise ConversationConflict(
+                    "another message of this conversation was answered at the same time"
+                )
+            record_question(
+                session,
+                query=answer.query if answer else text[:2000],
+                normalized=answer.normalized if answer else "",
+                decision=reply.decision,
+                matter_code=reply.matter["code"] if reply.matter else None,
+                score=answer.candidates[0].score if answer and answer.candidates else None,
+                latency_ms=answer.latency_ms if answer else None,
+                session_id=chat.id,
+                channel=channel,
+                turn=number,
+                reply=reply.text,
+            )
+        return Turn(chat.id, number, reply, answer.latency_ms if answer else 0.0)
+
+    def _respond(self, text: str, chat: ChatState) -> tuple[Reply, Answer | None]:
+        state = chat.data
+        state.setdefault("failed", 0)
+        if not text:
+            return self._welcome(state), None
+        options: list[str] = list(state.get("options") or [])
+        if options:
+            picked = self._pick(text, options)
+            if picked is not None:
+                state["options"] = []
+                return self._answer_matter(state, picked, None), None
+        element, rest = element_request(text)
+        current = state.get("matter")
+        if current and element is not None and not rest:
+            return self._element(state, current, element), None
+        if current and self._is_next(text):
+            return self._next(state, current), None
+        answer = self.engine.ask(text, k=5)
+        return self._after_engine(state, answer, element, current), answer
+
+    def _after_engine(
+        self, state: dict[str, Any], answer: Answer, element: Element | None, current: str | None
+    ) -> Reply:
+        if answer.decision is Decision.ANSWER:
+            state["options"] = []
+            return self._answer_matter(state, answer.results[0].code, element)
+        if answer.decision is Decision.CLARIFY:
+            if current and element is not None:
+                # "在哪交钱" with a matter in context: the element, not a list of strangers.
+                return self._element(state, current, element)
+            state["options"] = [r.code for r in answer.results]
+            state["failed"] = 0
+            buttons = [
+                Suggestion(f"{i}. {r.title}", r.title) for i, r in enumerate(answer.results, 1)
+            ]
+            text = self.persona.phrase(State.CLARIFYING, self._random, **self._fill())
+            listing = "；".join(f"{i}. {r.title}" for i, r in enumerate(answer.results, 1))
+            return Reply(
+                f"{text}{listing}。",
+                self.persona.look(State.CLARIFYING),
+                "clarify",
+                suggestions=buttons,
+            )
+        # Declined.
+        if current and element is not None:
+            return self._element(state, current, element)
+        return self._decline(state, answer)
+
+    # -- understanding --------------------------------------------------------------------
+
+    @staticmethod
+    def _is_next(text: str) -> bool:
+        compact = _compact(text)
+        return any(compact == p or compact == p + "吧" for p in _NEXT_PHRASES) or (
+            len(compact) <= 6 and any(p in compact for p in _NEXT_PHRASES)
+        )
+
+    def _pick(self, text: str, options: Sequence[str]) -> str | None:
+        """Which of the offered matters the citizen chose: a number, a button, or words."""
+        compact = _compact(text)
+        match = _PICK.match(compact)
+        if match:
+            number = _ORDINALS[match.group(1)]
+            index = len(options) - 1 if number == -1 else number - 1
+            return options[index] if 0 <= index < len(options) else None
+        titles = self._titles(options)
+        best, best_score = None, 0.0
+        for code in options:
+            title = titles.get(code)
+            if not title:
+                continue
+            score = fuzz.ratio(compact, _compact(title))
+            if compact in _compact(title) and len(compact) >= 2:
+                score = max(score, 90.0)
+            if score > best_score:
+                best, best_score = code, score
+        return best if best_score >= 80 else None
+
+    # -- replies --------------------------------------------------------------------------
+
+    def _fill(self, **extra: str) -> dict[str, str]:
+        settings = self.engine.settings
+        return {
+            "name": self.persona.name,
+            "phone": settings.hall_phone,
+            "hours": settings.hall_hours,
+            **extra,
+        }
+
+    def _record(self, code: str) -> MatterRecord | None:
+        with self.engine.store.session(commit=False) as session:
+            try:
+                return get_matter(session, code).record
+            except MatterNotFound:
+                return None
+
+    def _titles(self, codes: Sequence[str]) -> dict[str, str]:
+        out = {}
+        for code in codes:
+            record = self._record(code)
+            if record is not None:
+                out[code] = record.title
+        return out
+
+    def popular(self) -> list[tuple[str, str]]:
+        """Matters to offer on first contact: the most answered lately, then the catalogue's."""
+        with self.engine.store.session(commit=False) as session:
+            codes = popular_matter_codes(session, limit=self.popular_count * 2)
+        index = self.engine.index
+        known = dict(index.codes_and_titles()) if index is not None else {}
+        picked = [(c, known[c]) for c in codes if c in known][: self.popular_count]
+        for code, title in known.items():
+            if len(picked) >= self.popular_count:
+                break
+            if all(code != c for c, _ in picked):
+                picked.append((code, title))
+        return picked
+
+    def _popular_buttons(self) -> list[Suggestion]:
+        return [Suggestion(title, title) for _, title in self.popular()]
+
+    def _welcome(self, state: dict[str, Any]) -> Reply:
+        state["failed"] = 0
+        text = self.persona.phrase(State.WELCOME, self._random, **self._fill())
+        return Reply(
+            text, self.persona.look(State.WELCOME), "welcome", suggestions=self._popular_buttons()
+        )
+
+    def _element_buttons(self, record: MatterRecord, skip: Element | None) -> list[Suggestion]:
+        buttons = [Suggestion(ELEMENT_LABELS[e], ELEMENT_LABELS[e]) for e in _available(record)]
+        buttons = [b for b in buttons if skip is None or b.label != ELEMENT_LABELS[skip]]
+        return [*buttons, Suggestion("下一步", "下一步")]
+
+    def _similar(self, code: str) -> list[tuple[str, str]]:
+        index = self.engine.index
+        return index.similar(code, k=3) if index is not None else []
+
+    def _answer_matter(self, state: dict[str, Any], code: str, element: Element | None) -> Reply:
+        record = self._record(code)
+        if record is None:  # retired between the search and now
+            return self._decline(state, None)
+        state.update(matter=code, element=None, failed=0)
+        if element is not None and element_text(record, element):
+            return self._element(state, code, element, record=record)
+        intro = self.persona.phrase(
+            State.ANSWERING, self._random, **self._fill(matter=record.title)
+        )
+        facts = []
+        if record.department:
+            facts.append(f"办理部门：{record.department}")
+        limit = record.promised_time_limit or record.time_limit
+        if limit:
+            facts.append(f"办理时限：{limit}")
+        if record.fee:
+            facts.append(f"收费：{record.fee}")
+        if record.kind == "faq" and record.answer:
+            facts.insert(0, record.answer)
+        body = "；".join(facts)
+        more = "您可以点击下方按钮逐项查看办事指南，或说“下一步”。" if _available(record) else ""
+        return Reply(
+            f"{intro}{body}{'。' if body else ''}{more}",
+            self.persona.look(State.ANSWERING),
+            "answer",
+            matter=_matter_view(record),
+            suggestions=self._element_buttons(record, None),
+            similar=self._similar(code),
+        )
+
+    def _element(
+        self,
+        state: dict[str, Any],
+        code: str,
+        element: Element,
+        *,
+        record: MatterRecord | None = None,
+    ) -> Reply:
+        record = record or self._record(code)
+        if record is None:
+            state["matter"] = None
+            return self._decline(state, None)
+        state.update(matter=code, element=element.value, failed=0)
+        body = element_text(record, element)
+        label = ELEMENT_LABELS[element]
+        if body is None:
+            text = self.persona.phrase_line(
+                "element_missing", self._random, **self._fill(element=label, matter=record.title)
+            )
+        else:
+            text = f"「{record.title}」的{label}：{body}"
+        return Reply(
+            text,
+            self.persona.look(State.ANSWERING),
+            "element",
+            matter=_matter_view(record),
+            element=element,
+            suggestions=self._element_buttons(record, element),
+            similar=self._similar(code),
+        )
+
+    def _next(self, state: dict[str, Any], code: str) -> Reply:
+        record = self._record(code)
+        if record is None:
+            state["matter"] = None
+            return self._decline(state, None)
+        order = _available(record)
+        current = state.get("element")
+        position = (
+            [e.value for e in order].index(current) + 1
+            if current in [e.value for e in order]
+            else 0
+        )
+        if position >= len(order):
+            text = self.persona.phrase_line(
+                "next_done", self._random, **self._fill(matter=record.title)
+            )
+            state["element"] = None
+            return Reply(
+                text,
+                self.persona.look(State.ANSWERING),
+                "element",
+                matter=_matter_view(record),
+                suggestions=self._element_buttons(record, None)[:-1],
+                similar=self._similar(code),
+            )
+        return self._element(state, code, order[position], record=record)
+
+    def _decline(self, state: dict[str, Any], answer: Answer | None) -> Reply:
+        reason = answer.reason if answer else Reason.NO_MATCH
+        intent = answer.intent if answer else None
+        if reason is Reason.CHITCHAT:
+            state["failed"] = 0
+            if intent == "greeting":
+                reply = self._welcome(state)
+                return Reply(
+                    answer.reply or reply.text if answer else reply.text,
+                    reply.look,
+                    "welcome",
+                    suggestions=reply.suggestions,
+                    intent=intent,
+                )
+            text = (answer.reply if answer else None) or self.persona.phrase_line(
+                "chitchat", self._random, **self._fill()
+            )
+            if intent == "goodbye":
+                return Reply(text, self.persona.look(State.GOODBYE), "none", intent=intent)
+            if intent in _FRIENDLY:
+                return Reply(text, self.persona.look(State.ANSWERING), "none", intent=intent)
+            # Small talk the hall cannot serve (the weather, a joke): decline, offer matters.
+            return Reply(
+                text,
+                self.persona.look(State.APOLOGISING),
+                "none",
+                suggestions=self._popular_buttons(),
+                intent=intent,
+            )
+        state["failed"] = int(state.get("failed", 0)) + 1
+        declined = (answer.reply if answer else None) or self.engine.reply_for(
+            Reason.NO_MATCH, None
+        )
+        text = declined or ""
+        if state["failed"] >= 2 and reason not in (Reason.RUDE, Reason.BLOCKED):
+            text = self.persona.phrase_line("handoff", self._random, **self._fill())
+        buttons = [] if reason in (Reason.RUDE, Reason.BLOCKED) else self._popular_buttons()
+        return Reply(text, self.persona.look(State.APOLOGISING), "none", suggestions=buttons)

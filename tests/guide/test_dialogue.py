@@ -1,0 +1,271 @@
+"""The dialogue: parsing of follow-ups, picks, elements, and the conversation's state machine.
+
+Fast tests over the demo catalogue with the hashing encoder; the acceptance conversation with the
+real encoder is in ``test_dialogue_demo.py`` (slow).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from hall.guide import (
+    ConversationConflict,
+    Dialogue,
+    Element,
+    Engine,
+    Persona,
+    State,
+)
+from hall.guide.dialogue import element_request, element_text
+from hall.importers import load_demo
+from hall.settings import Settings
+from hall.store import (
+    MatterRecord,
+    Store,
+    get_matter,
+    list_history,
+    load_chat_session,
+    save_chat_session,
+)
+
+
+@pytest.fixture
+def dialogue(store: Store, settings: Settings) -> Dialogue:
+    load_demo(store, settings=settings)
+    engine = Engine(store, settings).load()
+    return Dialogue(engine, Persona.shipped(), seed=7)
+
+
+# -- understanding follow-ups ---------------------------------------------------------------
+
+# message -> (element asked for, what else it says)
+ELEMENT_REQUESTS = [
+    ("要带什么材料", Element.MATERIALS, ""),
+    ("需要什么材料？", Element.MATERIALS, ""),
+    ("那要带啥呢", Element.MATERIALS, ""),
+    ("申请材料", Element.MATERIALS, ""),
+    ("多久能办好", Element.TIME_LIMIT, ""),
+    ("要几天", Element.TIME_LIMIT, ""),
+    ("在哪办", Element.LOCATION, ""),
+    ("几点上班", Element.LOCATION, ""),
+    ("要钱吗", Element.FEE, ""),
+    ("收费吗?", Element.FEE, ""),
+    ("网上能办吗", Element.ONLINE, ""),
+    ("依据是什么", Element.LEGAL_BASIS, ""),
+    ("需要什么条件", Element.CONDITIONS, ""),
+    ("办理流程", Element.PROCESS, ""),
+    ("办护照要带什么", Element.MATERIALS, "护照"),
+    ("结婚登记在哪里办", Element.LOCATION, "结婚登记"),
+    ("我想生二胎", None, "我想生二胎"),
+    ("你好", None, "你好"),
+]
+
+
+@pytest.mark.parametrize(("message", "element", "rest"), ELEMENT_REQUESTS)
+def test_element_requests(message: str, element: Element | None, rest: str) -> None:
+    assert element_request(message) == (element, rest)
+
+
+OPTIONS = ["HD-0401", "HD-0402", "HD-0403"]
+
+
+@pytest.mark.parametrize(
+    ("message", "picked"),
+    [
+        ("第二个", "HD-0402"),
+        ("第2个", "HD-0402"),
+        ("2", "HD-0402"),
+        ("二", "HD-0402"),
+        ("选第一项", "HD-0401"),
+        ("最后一个", None),  # "最后" then "一个": not a single ordinal, and no title
+        ("最后", "HD-0403"),
+        ("第五个", None),  # out of range
+        ("机动车驾驶证补领（遗失补证）", "HD-0402"),  # the button's message: the title
+        ("驾驶证初次申领", "HD-0403"),  # words from one title
+        ("结婚登记", None),
+    ],
+)
+def test_picks(dialogue: Dialogue, message: str, picked: str | None) -> None:
+    assert dialogue._pick(message, OPTIONS) == picked
+
+
+@pytest.mark.parametrize(
+    ("message", "is_next"),
+    [
+        ("下一步", True),
+        ("下一个吧", True),
+        ("继续", True),
+        ("然后呢？", True),
+        ("下一步怎么走才能办结婚登记", False),
+        ("驾照", False),
+    ],
+)
+def test_next(message: str, is_next: bool) -> None:
+    assert Dialogue._is_next(message) is is_next
+
+
+def _rec(**fields: object) -> MatterRecord:
+    return MatterRecord.model_validate({"code": "X-1", "title": "示例事项", **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "element", "text"),
+    [
+        ({"materials": ["身份证", "照片"]}, Element.MATERIALS, "1. 身份证；2. 照片"),
+        ({}, Element.MATERIALS, None),
+        (
+            {"time_limit": "20个工作日", "promised_time_limit": "5个工作日"},
+            Element.TIME_LIMIT,
+            "法定办结时限20个工作日，承诺办结时限5个工作日",
+        ),
+        ({"promised_time_limit": "即来即办"}, Element.TIME_LIMIT, "承诺办结时限即来即办"),
+        (
+            {"location": "市民中心A区", "hours": "9:00-17:00"},
+            Element.LOCATION,
+            "市民中心A区；办公时间：9:00-17:00",
+        ),
+        (
+            {"url": "https://x.example/a"},
+            Element.ONLINE,
+            "可以在网上办理，网址：https://x.example/a",
+        ),
+        (
+            {"url": "https://x.example/a", "online_url": "https://x.example/b"},
+            Element.ONLINE,
+            "可以在网上办理，网址：https://x.example/b",
+        ),
+        ({"fee": "不收费"}, Element.FEE, "不收费"),
+        ({}, Element.LEGAL_BASIS, None),
+    ],
+)
+def test_element_text(fields: dict[str, object], element: Element, text: str | None) -> None:
+    assert element_text(_rec(**fields), element) == text
+
+
+# -- the conversation -----------------------------------------------------------------------
+
+
+def test_first_contact_welcomes_with_popular_matters(dialogue: Dialogue) -> None:
+    turn = dialogue.turn("")
+    assert turn.turn == 1
+    assert turn.reply.decision == "welcome"
+    assert turn.reply.look.state is State.WELCOME
+    assert 1 <= len(turn.reply.suggestions) <= 4
+    assert "小政" in turn.reply.text
+
+
+def test_context_elements_and_next(dialogue: Dialogue, store: Store) -> None:
+    first = dialogue.turn("生育登记")
+    assert first.reply.decision == "answer"
+    assert first.reply.matter is not None
+    code = first.reply.matter["code"]
+    assert code == "HD-0101"
+    with store.session(commit=False) as session:
+        record = get_matter(session, code).record
+    labels = [s.label for s in first.reply.suggestions]
+    assert "申请材料" in labels
+    assert labels[-1] == "下一步"
+
+    sid = first.session_id
+    materials = dialogue.turn("要带什么材料", session_id=sid)
+    assert materials.turn == 2
+    assert materials.reply.element is Element.MATERIALS
+    assert record.materials[0] in materials.reply.text
+    assert materials.reply.look.state is State.ANSWERING
+
+    nxt = dialogue.turn("下一步", session_id=sid)
+    assert nxt.reply.element is Element.PROCESS  # the element after materials
+
+    where = dialogue.turn("在哪办", session_id=sid)
+    assert where.reply.element is Element.LOCATION
+    assert record.location is not None
+    assert record.location in where.reply.text
+
+    # walking on past the last element says so, then starts over
+    seen = []
+    for _ in range(len(Element) + 1):
+        last = dialogue.turn("下一步", session_id=sid)
+        if last.reply.element is None:
+            break
+        seen.append(last.reply.element)
+    assert last.reply.element is None
+    assert last.reply.matter is not None
+    order = list(Element)
+    after = order[order.index(Element.LOCATION) + 1 :]
+    assert seen == [e for e in after if element_text(record, e)]
+    again = dialogue.turn("下一步", session_id=sid)
+    assert again.reply.element is Element.CONDITIONS
+
+
+def test_an_element_without_a_matter_asks_the_engine(dialogue: Dialogue) -> None:
+    turn = dialogue.turn("在哪办")
+    assert turn.reply.element is None  # nothing in context: no element of a stranger
+
+
+def test_two_failures_offer_the_phone(dialogue: Dialogue, settings: Settings) -> None:
+    first = dialogue.turn("xq zzv kkp")
+    assert first.reply.decision == "none"
+    assert first.reply.look.state is State.APOLOGISING
+    second = dialogue.turn("qqq wpx zzk", session_id=first.session_id)
+    assert settings.hall_phone in second.reply.text
+    assert settings.hall_hours in second.reply.text
+
+
+def test_rude_input_is_never_echoed(dialogue: Dialogue, store: Store) -> None:
+    turn = dialogue.turn("你这个傻逼")
+    assert turn.reply.look.state is State.APOLOGISING
+    assert "傻逼" not in turn.reply.text
+    assert turn.reply.suggestions == []
+    with store.session(commit=False) as session:
+        (item,) = list_history(session, limit=1)
+    assert "傻逼" not in item.query
+
+
+def test_every_turn_is_in_the_history(dialogue: Dialogue, store: Store) -> None:
+    a = dialogue.turn("你好")
+    dialogue.turn("生育登记", session_id=a.session_id)
+    dialogue.turn("要钱吗", session_id=a.session_id)
+    with store.session(commit=False) as session:
+        items = list_history(session, limit=10)
+    assert [i.decision for i in reversed(items)] == ["welcome", "answer", "element"]
+    assert all(i.session_id == a.session_id for i in items)
+    assert items[0].matter_code == "HD-0101"
+
+
+def test_an_unknown_session_starts_a_new_one(dialogue: Dialogue) -> None:
+    turn = dialogue.turn("你好", session_id="no-such-session")
+    assert turn.session_id != "no-such-session"
+    assert turn.turn == 1
+
+
+def test_a_concurrent_turn_is_refused(dialogue: Dialogue, store: Store) -> None:
+    first = dialogue.turn("你好")
+    with store.session(commit=False) as session:
+        stale = load_chat_session(session, first.session_id)
+    assert stale is not None
+    dialogue.turn("生育登记", session_id=first.session_id)
+    with store.session() as session:
+        assert not save_chat_session(session, stale, ttl=dialogue.ttl)
+    # the dialogue raises when it loses such a race
+    original = dialogue._respond
+
+    def racing(text: str, chat: object) -> object:
+        with store.session() as session:
+            other = load_chat_session(session, first.session_id)
+            assert other is not None
+            save_chat_session(session, other, ttl=dialogue.ttl)
+        return original(text, chat)  # type: ignore[arg-type]
+
+    dialogue._respond = racing  # type: ignore[method-assign]
+    with pytest.raises(ConversationConflict):
+        dialogue.turn("要钱吗", session_id=first.session_id)
+
+
+def test_replies_are_deterministic_with_a_seed(store: Store, settings: Settings) -> None:
+    load_demo(store, settings=settings)
+    engine = Engine(store, settings).load()
+    texts = {Dialogue(engine, Persona.shipped(), seed=3).turn("").reply.text for _ in range(3)}
+    assert len(texts) == 1
+    assert random.Random(3).random() == random.Random(3).random()
