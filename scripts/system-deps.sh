@@ -6,6 +6,9 @@ set -euo pipefail
 # package -> a command or file that proves it is installed
 declare -A NEEDS=(
   [python3-venv]="python3 -m venv --help"
+  # speech: the espeak-ng voices and data, and the library pyttsx3 loads through ctypes
+  [espeak-ng]="command -v espeak-ng"
+  [libespeak-ng1]="/sbin/ldconfig -p | grep -q libespeak-ng.so.1"
 )
 
 missing=()

@@ -4,7 +4,13 @@ GuideError
 ├── EngineNotReady   a question before ``Engine.load()`` finished
 ├── ConversationConflict  two messages of one conversation answered at once (one is refused)
 ├── PersonaInvalid   an admin's persona (name, looks, phrasings) refused; names the field
-└── HallInfoInvalid  an admin's hall introduction refused; names the field
+├── HallInfoInvalid  an admin's hall introduction refused; names the field
+└── SpeechError      spoken replies (``guide.speech``)
+    ├── SpeechUnavailable    no engine: no pyttsx3, no espeak-ng library or no Mandarin voice
+    ├── SpeechNotFound       a malformed clip id, or one no process has prepared
+    ├── SpeechFailed         timeout, silent or broken audio, after a retry
+    └── SpeechFormatInvalid  an audio format other than wav/mp3, a speed outside 0.5-2.0
+                             (also a ValueError)
 """
 
 from __future__ import annotations
@@ -15,6 +21,11 @@ __all__ = [
     "GuideError",
     "HallInfoInvalid",
     "PersonaInvalid",
+    "SpeechError",
+    "SpeechFailed",
+    "SpeechFormatInvalid",
+    "SpeechNotFound",
+    "SpeechUnavailable",
 ]
 
 
@@ -35,4 +46,24 @@ class PersonaInvalid(GuideError):
 
 
 class HallInfoInvalid(GuideError):
+    pass
+
+
+class SpeechError(GuideError):
+    pass
+
+
+class SpeechUnavailable(SpeechError):
+    pass
+
+
+class SpeechNotFound(SpeechError):
+    pass
+
+
+class SpeechFailed(SpeechError):
+    pass
+
+
+class SpeechFormatInvalid(SpeechError, ValueError):
     pass
