@@ -70,6 +70,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         embedding_model="hashing",
         # The semantic gate is calibrated for e5; hashed n-grams have another scale.
         min_semantic=0.0,
+        # Speech has its own tests (tests/guide/test_speech.py, tests/api/test_chat_audio.py).
+        speech_enabled=False,
     )
 
 
@@ -89,6 +91,7 @@ def env_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterato
     monkeypatch.setenv("HALL_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("HALL_EMBEDDING_MODEL", settings.embedding_model)
     monkeypatch.setenv("HALL_MIN_SEMANTIC", str(settings.min_semantic))
+    monkeypatch.setenv("HALL_SPEECH_ENABLED", str(settings.speech_enabled).lower())
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()

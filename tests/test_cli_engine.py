@@ -72,3 +72,28 @@ def test_lexicon_export_import_round_trip(demo: Settings, tmp_path: Path) -> Non
 )
 def test_lexicon_errors(demo: Settings, args: list[str], code: int) -> None:
     assert runner.invoke(app, args).exit_code == code
+
+
+def test_chat_talks_in_the_terminal(demo: Settings) -> None:
+    result = runner.invoke(app, ["chat"], input="生育登记\n2\n\n")
+    assert result.exit_code == 0, result.output
+    assert "小政" in result.output  # the welcome names the guide
+    assert "为您" in result.output or "生育登记" in result.output
+    assert "[2] 申请材料" in result.output  # the element buttons are numbered
+    assert "「生育登记」的申请材料" in result.output  # "2" pressed the second button
+
+
+def test_chat_saves_each_replys_audio(
+    demo: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hall.guide import Speaker
+
+    probe = Speaker(tmp_path / "probe").start()
+    if not probe.available:
+        pytest.skip(f"no speech engine here: {probe.reason}")
+    monkeypatch.setenv("HALL_SPEECH_ENABLED", "true")
+    result = runner.invoke(app, ["chat", "--speak", str(tmp_path / "audio")], input="生育登记\n\n")
+    assert result.exit_code == 0, result.output
+    files = sorted((tmp_path / "audio").glob("*.wav"))
+    assert [f.name for f in files] == ["001.wav", "002.wav"]
+    assert all(f.stat().st_size > 10_000 for f in files)

@@ -6,10 +6,12 @@ Exit codes: 0 done; 1 the input was refused (nothing changed); 2 wrong usage; 3 
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -20,7 +22,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hall import __version__
-from hall.guide import Answer, Engine, GuideError, evaluate, read_eval_file
+from hall.guide import (
+    Answer,
+    Dialogue,
+    Engine,
+    GuideError,
+    Speaker,
+    Turn,
+    evaluate,
+    load_persona,
+    read_eval_file,
+)
 from hall.importers import (
     EXPORT_FORMATS,
     Format,
@@ -323,6 +335,66 @@ def ask_command(
     with _opened_store(settings) as store:
         answer = Engine(store, settings).load().ask(question, k=k)
     _print_answer(answer)
+
+
+def _print_turn(turn: Turn, name: str) -> None:
+    reply = turn.reply
+    look = reply.look
+    out.print(f"{name}（{look.expression}/{look.gesture}）：{reply.text}")
+    for number, suggestion in enumerate(reply.suggestions, start=1):
+        out.print(f"  [{number}] {suggestion.label}")
+    if reply.similar:
+        out.print("  相关事项：" + "、".join(title for _, title in reply.similar))
+
+
+@app.command("chat")
+def chat_command(
+    speak: Annotated[
+        Path | None,
+        typer.Option("--speak", help="Save each reply's audio (WAV) into this folder."),
+    ] = None,
+) -> None:
+    """Talk with the guide in the terminal (a number picks a button; empty line or Ctrl-D ends)."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        engine = Engine(store, settings).load()
+        dialogue = Dialogue(
+            engine,
+            load_persona(store, name=settings.guide_name),
+            ttl=timedelta(minutes=settings.session_ttl_minutes),
+        )
+        speaker = None
+        if speak is not None:
+            speaker = Speaker.from_settings(settings).start()
+            if not speaker.available:
+                err.print(f"speech unavailable, no audio: {speaker.reason}")
+            speak.mkdir(parents=True, exist_ok=True)
+        session_id: str | None = None
+        message = ""
+        try:
+            while True:
+                turn = dialogue.turn(message, session_id=session_id, channel="cli")
+                session_id = turn.session_id
+                _print_turn(turn, dialogue.persona.name)
+                if speaker is not None and speak is not None and speaker.available:
+                    clip = speaker.prepare(turn.reply.text)
+                    if clip is not None:
+                        target = speak / f"{turn.turn:03d}.wav"
+                        shutil.copyfile(speaker.audio(clip.id, "wav"), target)
+                        out.print(f"  (语音: {target})")
+                try:
+                    line = input("您：").strip()
+                except (EOFError, KeyboardInterrupt):
+                    break
+                if not line:
+                    break
+                buttons = turn.reply.suggestions
+                if line.isdigit() and 1 <= int(line) <= len(buttons):
+                    line = buttons[int(line) - 1].message
+                message = line
+        finally:
+            if speaker is not None:
+                speaker.close()
 
 
 @app.command("eval")

@@ -52,6 +52,7 @@ def test_healthz(
         "matters": active,
         "engine": "ready",
         "encoder": "hashing",
+        "speech": "off",  # the test settings turn speech off
     }
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from hall import __version__
 from hall.api.errors import install_handlers
-from hall.api.routes import health, matters, search
-from hall.guide import Engine
+from hall.api.routes import chat, hall, health, matters, search, speech
+from hall.guide import Dialogue, Engine, Speaker, load_persona
 from hall.settings import Settings, get_settings
 from hall.store import Store
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("hall.api")
 
 DESCRIPTION = """
 hall, the virtual guide of an online approval hall (网上虚拟审批大厅导办): the catalogue of
@@ -32,9 +36,23 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store or Store.from_settings(settings)
         app.state.store.migrate()
         app.state.engine = Engine(app.state.store, settings).load()
+        app.state.dialogue = Dialogue(
+            app.state.engine,
+            load_persona(app.state.store, name=settings.guide_name),
+            ttl=timedelta(minutes=settings.session_ttl_minutes),
+        )
+        app.state.speaker = None
+        if settings.speech_enabled:
+            app.state.speaker = Speaker.from_settings(settings).start()
+            if not app.state.speaker.available:
+                log.warning(
+                    "speech is unavailable, replies go without audio: %s", app.state.speaker.reason
+                )
         try:
             yield
         finally:
+            if app.state.speaker is not None:
+                app.state.speaker.close()
             if own:
                 app.state.store.dispose()
 
@@ -49,4 +67,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(health.router)
     app.include_router(matters.router)
     app.include_router(search.router)
+    app.include_router(chat.router)
+    app.include_router(speech.router)
+    app.include_router(hall.router)
     return app

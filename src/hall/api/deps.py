@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hall.guide import Engine
+from hall.guide import Dialogue, Engine, Speaker
 from hall.settings import Settings
 from hall.store import Session, Store
 
-__all__ = ["EngineDep", "SessionDep", "SettingsDep", "StoreDep"]
+__all__ = ["DialogueDep", "EngineDep", "SessionDep", "SettingsDep", "SpeakerDep", "StoreDep"]
 
 
 def get_store(request: Request) -> Store:
@@ -29,7 +29,20 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
+def get_dialogue(request: Request) -> Dialogue:
+    dialogue: Dialogue = request.app.state.dialogue
+    return dialogue
+
+
+def get_speaker(request: Request) -> Speaker | None:
+    """The speech engine, or None when speech is turned off in the settings."""
+    speaker: Speaker | None = request.app.state.speaker
+    return speaker
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]
+SpeakerDep = Annotated[Speaker | None, Depends(get_speaker)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 

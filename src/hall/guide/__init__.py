@@ -14,15 +14,22 @@ from hall.guide.errors import (
     GuideError,
     HallInfoInvalid,
     PersonaInvalid,
+    SpeechError,
+    SpeechFailed,
+    SpeechFormatInvalid,
+    SpeechNotFound,
+    SpeechUnavailable,
 )
 from hall.guide.evaluation import EvalReport, EvalRow, evaluate, read_eval_file
 from hall.guide.hall_info import Announcement, HallInfo, load_hall_info, save_hall_info
 from hall.guide.persona import Look, Persona, State, load_persona, save_persona
+from hall.guide.speech import Clip, Speaker
 
 __all__ = [
     "ELEMENT_LABELS",
     "Announcement",
     "Answer",
+    "Clip",
     "ConversationConflict",
     "Decision",
     "Dialogue",
@@ -40,6 +47,12 @@ __all__ = [
     "Reason",
     "Reply",
     "Result",
+    "Speaker",
+    "SpeechError",
+    "SpeechFailed",
+    "SpeechFormatInvalid",
+    "SpeechNotFound",
+    "SpeechUnavailable",
     "State",
     "Suggestion",
     "Thresholds",

@@ -1,0 +1,21 @@
+"""The hall's introduction for the portal: address, hours, phone, transport, announcements."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hall.api.deps import SettingsDep, StoreDep
+from hall.guide import HallInfo, load_hall_info
+
+router = APIRouter(prefix="/api", tags=["hall"])
+
+
+@router.get(
+    "/hall",
+    response_model=HallInfo,
+    summary="The hall's introduction",
+    description="Name, introduction, address, opening hours, phone, how to get there (bus lines "
+    "included) and announcements; shipped demo content until an admin edits it.",
+)
+def hall(store: StoreDep, settings: SettingsDep) -> HallInfo:
+    return load_hall_info(store, settings)

@@ -1,0 +1,131 @@
+"""POST /api/chat, POST /api/feedback and GET /api/hall over HTTP (speech off; see
+``test_chat_audio.py`` for the spoken replies)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hall.api import create_app
+from hall.importers import load_demo
+from hall.settings import Settings
+from hall.store import Store, list_history
+
+
+@pytest.fixture
+def client(store: Store, settings: Settings) -> Iterator[TestClient]:
+    load_demo(store, settings=settings)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def say(client: TestClient, message: str, session_id: str | None = None) -> dict[str, Any]:
+    response = client.post("/api/chat", json={"session_id": session_id, "message": message})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_conversation_over_http(client: TestClient) -> None:
+    hello = say(client, "你好")
+    sid = hello["session_id"]
+    assert hello["turn"] == 1
+    reply = hello["reply"]
+    assert reply["decision"] == "welcome"
+    assert reply["persona"]["state"] == "welcome"
+    assert set(reply["persona"]) == {"state", "expression", "gesture"}
+    assert reply["speech_url"] is None  # speech is off in these tests
+    assert reply["suggestions"]
+    assert all(set(s) == {"label", "message"} for s in reply["suggestions"])
+
+    answer = say(client, "生育登记", sid)
+    assert answer["session_id"] == sid
+    assert answer["turn"] == 2
+    assert answer["reply"]["decision"] == "answer"
+    assert answer["reply"]["matter"]["code"] == "HD-0101"
+    assert answer["reply"]["similar"]
+    assert all(set(s) == {"code", "title"} for s in answer["reply"]["similar"])
+
+    fee = say(client, "要钱吗", sid)
+    assert fee["reply"]["element"] == {"key": "fee", "label": "收费标准"}
+    assert fee["reply"]["matter"]["code"] == "HD-0101"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "x" * 501},
+        {"message": 42},
+        {"session_id": "s" * 65, "message": "你好"},
+        {"message": ["a"]},
+    ],
+)
+def test_bad_messages_are_refused(client: TestClient, body: dict[str, Any]) -> None:
+    assert client.post("/api/chat", json=body).status_code == 422
+
+
+def test_missing_message_opens_the_conversation(client: TestClient) -> None:
+    response = client.post("/api/chat", json={})
+    assert response.status_code == 200
+    assert response.json()["reply"]["decision"] == "welcome"
+
+
+def test_injection_strings_are_only_text(client: TestClient, store: Store) -> None:
+    for text in ("'; DROP TABLE matters; --", "<script>alert(1)</script>", "{{7*7}} ${7*7}"):
+        body = say(client, text)
+        assert body["reply"]["decision"] in {"none", "clarify", "answer"}
+    assert say(client, "生育登记")["reply"]["matter"]["code"] == "HD-0101"
+    with store.session(commit=False) as session:
+        assert len(list_history(session, limit=10)) == 4
+
+
+def test_feedback_on_a_turn(client: TestClient, store: Store) -> None:
+    first = say(client, "生育登记")
+    sid = first["session_id"]
+    ok = client.post(
+        "/api/feedback", json={"session_id": sid, "turn": 1, "helpful": True, "comment": "清楚"}
+    )
+    assert ok.status_code == 200
+    assert ok.json() == {"recorded": True}
+    with store.session(commit=False) as session:
+        (item,) = list_history(session, limit=1)
+    assert item.helpful is True
+    missing = client.post("/api/feedback", json={"session_id": sid, "turn": 9, "helpful": False})
+    assert missing.status_code == 404
+    bad = client.post("/api/feedback", json={"session_id": sid, "turn": 0, "helpful": False})
+    assert bad.status_code == 422
+
+
+def test_the_hall_introduction(client: TestClient, settings: Settings) -> None:
+    response = client.get("/api/hall")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {
+        "name",
+        "introduction",
+        "address",
+        "hours",
+        "phone",
+        "transport",
+        "bus_lines",
+        "announcements",
+    }
+    assert body["phone"] == settings.hall_phone
+    assert body["bus_lines"]
+
+
+def test_speech_is_unavailable_when_off(client: TestClient) -> None:
+    response = client.get("/api/speech/" + "a" * 32 + ".wav")
+    assert response.status_code == 503
+    assert client.get("/api/speech/..%2f..%2fetc%2fpasswd.wav").status_code == 404
+    assert client.get("/healthz").json()["speech"] == "off"
+
+
+def test_openapi_documents_the_chat(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/api/chat", "/api/feedback", "/api/hall", "/api/speech/{name}"} <= set(spec["paths"])
+    chat = spec["paths"]["/api/chat"]["post"]
+    assert chat["responses"]["200"]["content"]["application/json"]["example"]["reply"]
