@@ -307,3 +307,30 @@ def test_hit_describes_its_matter(index: MatterIndex, demo_matters: tuple[Matter
         "matter",
     )
     assert hit.score >= 0.5
+
+
+# -- similar matters ---------------------------------------------------------------------------
+
+
+def test_similar_matters(normalizer: Normalizer) -> None:
+    matters = [
+        make_matter("A", "居民身份证换领", department="公安局", parent="居民身份证"),
+        make_matter("B", "居民身份证补领", department="公安局", parent="居民身份证"),
+        make_matter("C", "临时居民身份证申领", department="公安局"),
+        make_matter("D", "结婚登记", department="民政局", keywords=["婚姻"]),
+        make_matter("E", "离婚登记", department="民政局", keywords=["婚姻"]),
+        make_matter("F", "居民身份证换领", department="公安局", region="外市"),  # a copy
+    ]
+    index = MatterIndex(normalizer, HashingEncoder())
+    index.build(matters)
+    similar = index.similar("A", k=3)
+    codes = [code for code, _ in similar]
+    assert codes[0] == "B"  # same parent, same department, close title
+    assert "A" not in codes  # never itself
+    assert "F" not in codes  # nor another region's copy of itself
+    assert len(similar) == 3
+    assert dict(similar)["B"] == "居民身份证补领"
+    assert [c for c, _ in index.similar("D", k=1)] == ["E"]  # shared keywords and department
+    assert index.similar("nope") == []
+    assert index.similar("A", k=0) == []
+    assert [c for c, _ in index.codes_and_titles()] == ["A", "B", "C", "D", "E", "F"]

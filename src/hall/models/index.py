@@ -97,6 +97,7 @@ class _Entry:
     kind: str
     region: str | None
     parent: str | None = None
+    keywords: frozenset[str] = frozenset()
 
 
 def catalogue_digest(matters: Iterable[Matter]) -> str:
@@ -386,7 +387,8 @@ class MatterIndex:
 
     def similar(self, code: str, *, k: int = 3) -> list[tuple[str, str]]:
         """Matters a citizen of this one may also need: embedding neighbours of its title,
-        lifted when they share its parent (a sub-item of the same matter) or its department.
+        lifted when they share its parent (a sub-item of the same matter), its department, or
+        keywords (the theme words an admin gave both).
 
         Returns ``(code, title)`` pairs, best first; ``[]`` for an unknown code.
         """
@@ -405,6 +407,8 @@ class MatterIndex:
             if own.parent and entry.parent == own.parent:
                 scores[i] += 0.1
             if own.department and entry.department == own.department:
+                scores[i] += 0.05
+            if own.keywords & entry.keywords:
                 scores[i] += 0.05
             if entry.title == own.title:  # another region's copy of the same matter
                 scores[i] = -np.inf
