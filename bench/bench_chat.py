@@ -13,10 +13,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +24,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from serving import served
 
 from hall.guide import Speaker
 from hall.importers import load_demo
@@ -53,33 +51,9 @@ def _percentiles(values: list[float]) -> str:
 
 @contextmanager
 def _server(folder: Path, model: str, port: int, *, speech: bool) -> Iterator[httpx.Client]:
-    env = {
-        **os.environ,
-        "HALL_DATA_DIR": str(folder),
-        "HALL_EMBEDDING_MODEL": model,
-        "HALL_SPEECH_ENABLED": "true" if speech else "false",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hall", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise SystemExit("the server did not start")
-            yield client
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+    on = "true" if speech else "false"
+    with served(folder, port, HALL_EMBEDDING_MODEL=model, HALL_SPEECH_ENABLED=on) as (client, _):
+        yield client
 
 
 def _chat(client: httpx.Client, turns: int) -> tuple[list[float], list[str]]:

@@ -16,18 +16,15 @@ Reads ../shared/data (never copied). Nothing here is tuned on the queries it mea
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
+from serving import served
 
 from hall.guide import Engine, evaluate, read_eval_file
 from hall.importers import import_file
@@ -51,44 +48,18 @@ def _rss_mb(pid: int) -> tuple[float, float]:
 
 
 def _serve(folder: Path, model: str, port: int, queries: list[str], requests: int) -> None:
-    env = {
-        **os.environ,
-        "HALL_DATA_DIR": str(folder),
-        "HALL_EMBEDDING_MODEL": model,
-        "HALL_PORT": str(port),
-    }
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hall", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise SystemExit("the server did not start")
-            ready = time.perf_counter() - started
-            for query in queries[:20]:  # warm up
-                client.get("/api/search", params={"q": query})
-            latencies = []
-            for i in range(requests):
-                t0 = time.perf_counter()
-                response = client.get("/api/search", params={"q": queries[i % len(queries)]})
-                latencies.append((time.perf_counter() - t0) * 1000)
-                response.raise_for_status()
+    with served(folder, port, HALL_EMBEDDING_MODEL=model) as (client, server):
+        ready = time.perf_counter() - started
+        for query in queries[:20]:  # warm up
+            client.get("/api/search", params={"q": query})
+        latencies = []
+        for i in range(requests):
+            t0 = time.perf_counter()
+            response = client.get("/api/search", params={"q": queries[i % len(queries)]})
+            latencies.append((time.perf_counter() - t0) * 1000)
+            response.raise_for_status()
         rss, peak = _rss_mb(server.pid)
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
     values = np.array(latencies)
     print(f"service: ready in {ready:.1f} s (index reloaded from its vector cache)")
     print(
