@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from hall import __version__
 from hall.api.errors import install_handlers
-from hall.api.routes import chat, hall, health, matters, search, speech
+from hall.api.routes import chat, hall, health, matters, search, speech, web
 from hall.guide import Dialogue, Engine, Speaker, load_persona
 from hall.settings import Settings, get_settings
 from hall.store import Store
@@ -70,4 +70,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(chat.router)
     app.include_router(speech.router)
     app.include_router(hall.router)
+    app.include_router(web.router)
     return app
