@@ -296,7 +296,7 @@
         }
       },
     }, [
-      el("header", { class: "head" }, [this.stage, el("div", { class: "who" }, [this.title, this.status]), close]),
+      el("div", { class: "head" }, [this.stage, el("div", { class: "who" }, [this.title, this.status]), close]),
       el("div", { class: "toolbar", role: "group", "aria-label": "阅读设置" }, [
         this.autoread,
         el("label", { class: "speed" }, ["语速", this.speed]),
