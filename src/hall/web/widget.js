@@ -9,7 +9,10 @@
  * it sits in the top layer, above the page's z-index stacking. Server text is only ever set as
  * text (never as HTML); links from the server are followed only when they are http(s).
  *
- * Public API: window.HallGuide = { open(), close(), ask(text) }.
+ * Public API: window.HallGuide = { open(), close(), ask(text) }; any element of the page with
+ * data-hall-open opens the guide, one with data-hall-ask="驾照丢了" asks it that.
+ * The conversation (session id and transcript) lives in sessionStorage; the reader's choices
+ * (auto-read, speed, large text) in localStorage.
  */
 (function () {
   "use strict";
@@ -218,7 +221,7 @@
     this.name = "小政";
     this.arts = [];
     this.busy = false;
-    this.current = null; // the play button whose clip is playing
+    this.current = null; // {url, button, speed} of the clip playing
     this.matters = {}; // code -> Promise of the whole matter
     this.cards = {}; // code -> the latest card's selectTab
     this.session = store.get("sessionStorage", KEY, null) || { id: null, entries: [], open: false };
@@ -232,7 +235,8 @@
 
   Widget.prototype.build = function () {
     var self = this;
-    // The host's own look: pinned here (not in widget.css) so it holds before the sheet loads.
+    // The host's own look: pinned here (not in widget.css) so it holds before the sheet loads;
+    // widget.css makes .root visible, so nothing unstyled ever shows.
     var pin = el("style", {
       text:
         ":host{all:initial!important;display:block!important;position:fixed!important;" +
