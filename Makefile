@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # The CPU build of torch; pip finds it in the local wheel cache of our machines.
 TORCH  ?= torch==2.13.0
 
-.PHONY: install run demo serve test lint format typecheck check clean
+.PHONY: install test-tools run demo serve test lint format typecheck check clean
 
 $(STAMP): pyproject.toml
 	./scripts/system-deps.sh
@@ -20,8 +20,15 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# axe-core for the browser tests (package-lock.json pins it); nothing is fetched at run time.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## install: create .venv and install hall with its test tools
 install: $(STAMP)
+
+test-tools: install node_modules/.installed
 
 ## run: set up, load the demo catalogue into the SQLite store, serve on http://$(HOST):$(PORT)
 run: install
@@ -32,7 +39,7 @@ demo: install
 	$(BIN)/hall demo
 
 ## test: set up and run the whole test suite (pytest's "no tests collected" counts as a pass)
-test: install
+test: test-tools
 	$(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 ## lint: ruff lint + format check, mypy strict
@@ -49,4 +56,4 @@ format: install
 check: lint test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

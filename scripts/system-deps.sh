@@ -9,6 +9,12 @@ declare -A NEEDS=(
   # speech: the espeak-ng voices and data, and the library pyttsx3 loads through ctypes
   [espeak-ng]="command -v espeak-ng"
   [libespeak-ng1]="/sbin/ldconfig -p | grep -q libespeak-ng.so.1"
+  # browser tests of the widget: Debian's Chromium (never a downloaded browser), a Chinese font
+  # so pages render hanzi, and Node.js with npm for axe-core
+  [chromium]="test -x /usr/bin/chromium"
+  [chromium-driver]="test -x /usr/bin/chromedriver"
+  [fonts-wqy-microhei]="test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+  [npm]="command -v npm"
 )
 
 missing=()

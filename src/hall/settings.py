@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     hall_phone: str = "12345"
     hall_hours: str = "周一至周五 9:00-12:00，13:30-17:30（法定节假日除外）"
 
+    cors_origins: list[str] = Field(
+        default=["*"],
+        description="Origins of the portals that embed the widget (JSON list); '*' lets any "
+        "portal call the public API (it sends no cookies).",
+    )
+
     # Conversations.
     session_ttl_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="A conversation expires after this idle time."

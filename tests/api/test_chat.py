@@ -129,3 +129,21 @@ def test_openapi_documents_the_chat(client: TestClient) -> None:
     assert {"/api/chat", "/api/feedback", "/api/hall", "/api/speech/{name}"} <= set(spec["paths"])
     chat = spec["paths"]["/api/chat"]["post"]
     assert chat["responses"]["200"]["content"]["application/json"]["example"]["reply"]
+
+
+def test_a_portal_on_another_origin_may_call_the_api(client: TestClient) -> None:
+    preflight = client.options(
+        "/api/chat",
+        headers={
+            "Origin": "https://portal.example.gov.cn",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    response = client.post(
+        "/api/chat", json={"message": "你好"}, headers={"Origin": "https://portal.example.gov.cn"}
+    )
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from hall import __version__
 from hall.api.errors import install_handlers
@@ -64,6 +65,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     install_handlers(app)
+    # The widget is embedded in portals on other origins; it calls the public API without
+    # cookies, so credentials stay off whatever the origins.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Range"],
+        expose_headers=["Content-Range", "Accept-Ranges", "Content-Length"],
+        allow_credentials=False,
+    )
     app.include_router(health.router)
     app.include_router(matters.router)
     app.include_router(search.router)
