@@ -147,3 +147,18 @@ def test_a_portal_on_another_origin_may_call_the_api(client: TestClient) -> None
     )
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers
+
+
+def test_without_a_speech_engine_the_guide_still_talks(
+    store: Store, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Speech on, but no voice to speak with: the service starts, says why, replies in text."""
+    load_demo(store, settings=settings)
+    broken = settings.model_copy(update={"speech_enabled": True, "speech_voice": "no-such-voice"})
+    with caplog.at_level("WARNING", logger="hall.api"), TestClient(create_app(broken)) as client:
+        health = client.get("/healthz").json()
+        body = client.post("/api/chat", json={"message": "生育登记"}).json()
+    assert health["speech"].startswith("unavailable: ")
+    assert body["reply"]["speech_url"] is None
+    assert body["reply"]["matter"]["code"] == "HD-0101"
+    assert any("speech is unavailable" in r.getMessage() for r in caplog.records)
