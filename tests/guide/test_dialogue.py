@@ -7,6 +7,7 @@ real encoder is in ``test_dialogue_demo.py`` (slow).
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 
@@ -27,8 +28,10 @@ from hall.store import (
     get_matter,
     list_history,
     load_chat_session,
+    purge_chat_sessions,
     save_chat_session,
 )
+from hall.store.tables import utcnow
 
 
 @pytest.fixture
@@ -251,12 +254,12 @@ def test_a_concurrent_turn_is_refused(dialogue: Dialogue, store: Store) -> None:
     # the dialogue raises when it loses such a race
     original = dialogue._respond
 
-    def racing(text: str, chat: object) -> object:
+    def racing(text: str, chat: object, **options: bool) -> object:
         with store.session() as session:
             other = load_chat_session(session, first.session_id)
             assert other is not None
             save_chat_session(session, other, ttl=dialogue.ttl)
-        return original(text, chat)  # type: ignore[arg-type]
+        return original(text, chat, **options)  # type: ignore[arg-type]
 
     dialogue._respond = racing  # type: ignore[method-assign]
     with pytest.raises(ConversationConflict):
@@ -269,3 +272,19 @@ def test_replies_are_deterministic_with_a_seed(store: Store, settings: Settings)
     texts = {Dialogue(engine, Persona.shipped(), seed=3).turn("").reply.text for _ in range(3)}
     assert len(texts) == 1
     assert random.Random(3).random() == random.Random(3).random()
+
+
+def test_a_follow_up_after_the_conversation_expired_says_so(
+    dialogue: Dialogue, store: Store
+) -> None:
+    first = dialogue.turn("生育登记")
+    with store.session() as session:
+        purge_chat_sessions(session, now=utcnow() + dialogue.ttl + timedelta(seconds=1))
+    follow = dialogue.turn("要带什么材料", session_id=first.session_id)
+    assert follow.session_id != first.session_id
+    assert follow.reply.decision == "welcome"
+    assert follow.reply.text in Persona.shipped().lines["expired"]
+    assert follow.reply.suggestions
+    # a whole question after the expiry is simply answered
+    fresh = dialogue.turn("生育登记", session_id="gone-long-ago")
+    assert fresh.reply.decision == "answer"

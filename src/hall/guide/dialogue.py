@@ -357,10 +357,11 @@ class Dialogue:
         store = self.engine.store
         with store.session() as session:
             chat = load_chat_session(session, session_id) if session_id else None
+            expired = chat is None and bool(session_id)
             if chat is None:
                 chat = create_chat_session(session, ttl=self.ttl)
         text = (message or "").strip()
-        reply, answer = self._respond(text, chat)
+        reply, answer = self._respond(text, chat, expired=expired)
         number = chat.turns + 1
         with store.session() as session:
             if not save_chat_session(session, chat, ttl=self.ttl):
@@ -382,11 +383,22 @@ class Dialogue:
             )
         return Turn(chat.id, number, reply, answer.latency_ms if answer else 0.0)
 
-    def _respond(self, text: str, chat: ChatState) -> tuple[Reply, Answer | None]:
+    def _respond(
+        self, text: str, chat: ChatState, *, expired: bool = False
+    ) -> tuple[Reply, Answer | None]:
         state = chat.data
         state.setdefault("failed", 0)
         if not text:
             return self._welcome(state), None
+        if expired and self._needs_context(text):
+            # "要带什么" after the conversation timed out: its matter is gone, say so.
+            text = self.persona.phrase_line("expired", self._random, **self._fill())
+            return Reply(
+                text,
+                self.persona.look(State.WELCOME),
+                "welcome",
+                suggestions=self._popular_buttons(),
+            ), None
         options: list[str] = list(state.get("options") or [])
         if options:
             picked = self._pick(text, options)
@@ -431,6 +443,16 @@ class Dialogue:
         return self._decline(state, answer)
 
     # -- understanding --------------------------------------------------------------------
+
+    @classmethod
+    def _needs_context(cls, text: str) -> bool:
+        """A follow-up that means nothing without the conversation: an element, 下一步, 第二个."""
+        element, rest = element_request(text)
+        return (
+            (element is not None and not rest)
+            or cls._is_next(text)
+            or bool(_PICK.match(_compact(text)))
+        )
 
     @staticmethod
     def _is_next(text: str) -> bool:
