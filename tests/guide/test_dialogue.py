@@ -7,6 +7,7 @@ real encoder is in ``test_dialogue_demo.py`` (slow).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from hall.guide import (
 )
 from hall.guide.dialogue import element_request, element_text
 from hall.importers import load_demo
+from hall.lexicons import LexiconSet, Normalizer
 from hall.settings import Settings
 from hall.store import (
     MatterRecord,
@@ -43,6 +45,13 @@ def dialogue(store: Store, settings: Settings) -> Dialogue:
 
 # -- understanding follow-ups ---------------------------------------------------------------
 
+
+@pytest.fixture(scope="module")
+def compact() -> Callable[[str], str]:
+    """The engine's compact form of a message (what the dialogue parses)."""
+    return Normalizer(LexiconSet.shipped()).load().compact
+
+
 # message -> (element asked for, what else it says)
 ELEMENT_REQUESTS = [
     ("要带什么材料", Element.MATERIALS, ""),
@@ -60,6 +69,7 @@ ELEMENT_REQUESTS = [
     ("需要什么条件", Element.CONDITIONS, ""),
     ("办理流程", Element.PROCESS, ""),
     ("办护照要带什么", Element.MATERIALS, "护照"),
+    ("要帶什麼材料？", Element.MATERIALS, ""),  # traditional script, full-width mark
     ("结婚登记在哪里办", Element.LOCATION, "结婚登记"),
     ("我想生二胎", None, "我想生二胎"),
     ("你好", None, "你好"),
@@ -67,8 +77,10 @@ ELEMENT_REQUESTS = [
 
 
 @pytest.mark.parametrize(("message", "element", "rest"), ELEMENT_REQUESTS)
-def test_element_requests(message: str, element: Element | None, rest: str) -> None:
-    assert element_request(message) == (element, rest)
+def test_element_requests(
+    compact: Callable[[str], str], message: str, element: Element | None, rest: str
+) -> None:
+    assert element_request(compact(message)) == (element, rest)
 
 
 OPTIONS = ["HD-0401", "HD-0402", "HD-0403"]
@@ -80,6 +92,7 @@ OPTIONS = ["HD-0401", "HD-0402", "HD-0403"]
         ("第二个", "HD-0402"),
         ("第2个", "HD-0402"),
         ("2", "HD-0402"),
+        ("第２個", "HD-0402"),  # full-width digit, traditional script
         ("二", "HD-0402"),
         ("选第一项", "HD-0401"),
         ("最后一个", None),  # "最后" then "一个": not a single ordinal, and no title
@@ -91,7 +104,7 @@ OPTIONS = ["HD-0401", "HD-0402", "HD-0403"]
     ],
 )
 def test_picks(dialogue: Dialogue, message: str, picked: str | None) -> None:
-    assert dialogue._pick(message, OPTIONS) == picked
+    assert dialogue._pick(dialogue._compact(message), OPTIONS) == picked
 
 
 @pytest.mark.parametrize(
@@ -105,8 +118,8 @@ def test_picks(dialogue: Dialogue, message: str, picked: str | None) -> None:
         ("驾照", False),
     ],
 )
-def test_next(message: str, is_next: bool) -> None:
-    assert Dialogue._is_next(message) is is_next
+def test_next(compact: Callable[[str], str], message: str, is_next: bool) -> None:
+    assert Dialogue._is_next(compact(message)) is is_next
 
 
 def _rec(**fields: object) -> MatterRecord:

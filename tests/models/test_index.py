@@ -334,3 +334,5 @@ def test_similar_matters(normalizer: Normalizer) -> None:
     assert index.similar("nope") == []
     assert index.similar("A", k=0) == []
     assert [c for c, _ in index.codes_and_titles()] == ["A", "B", "C", "D", "E", "F"]
+    assert index.title("B") == "居民身份证补领"
+    assert index.title("nope") is None

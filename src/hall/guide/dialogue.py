@@ -228,16 +228,14 @@ _PICK = re.compile(
 )
 #: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
 _FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
-_UNPUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
-def _compact(text: str) -> str:
-    return _UNPUNCT.sub("", text).lower()
+def element_request(compact: str) -> tuple[Element | None, str]:
+    """The element a message asks for, and what else it says (fillers removed).
 
-
-def element_request(text: str) -> tuple[Element | None, str]:
-    """The element a message asks for, and what else it says (fillers removed)."""
-    compact = _compact(text)
+    ``compact`` is the message as :meth:`Normalizer.compact` gives it (simplified, half-width,
+    lower case, no spaces or punctuation), so "要帶什麼材料？" reads like "要带什么材料".
+    """
     found = None
     for element, phrases in _ELEMENT_PHRASES.items():
         if any(phrase in compact for phrase in phrases):
@@ -390,26 +388,25 @@ class Dialogue:
         state.setdefault("failed", 0)
         if not text:
             return self._welcome(state), None
-        if expired and self._needs_context(text):
+        compact = self._compact(text)
+        element, rest = element_request(compact)
+        follow_up = element is not None and not rest
+        if expired and (follow_up or self._is_next(compact) or _PICK.match(compact)):
             # "要带什么" after the conversation timed out: its matter is gone, say so.
-            text = self.persona.phrase_line("expired", self._random, **self._fill())
-            return Reply(
-                text,
-                self.persona.look(State.WELCOME),
-                "welcome",
-                suggestions=self._popular_buttons(),
-            ), None
+            line = self.persona.phrase_line("expired", self._random, **self._fill())
+            look = self.persona.look(State.WELCOME)
+            return Reply(line, look, "welcome", suggestions=self._popular_buttons()), None
         options: list[str] = list(state.get("options") or [])
         if options:
-            picked = self._pick(text, options)
+            picked = self._pick(compact, options)
             if picked is not None:
                 state["options"] = []
                 return self._answer_matter(state, picked, None), None
-        element, rest = element_request(text)
         current = state.get("matter")
-        if current and element is not None and not rest:
+        if current and follow_up:
+            assert element is not None
             return self._element(state, current, element), None
-        if current and self._is_next(text):
+        if current and self._is_next(compact):
             return self._next(state, current), None
         answer = self.engine.ask(text, k=5)
         return self._after_engine(state, answer, element, current), answer
@@ -444,39 +441,35 @@ class Dialogue:
 
     # -- understanding --------------------------------------------------------------------
 
-    @classmethod
-    def _needs_context(cls, text: str) -> bool:
-        """A follow-up that means nothing without the conversation: an element, 下一步, 第二个."""
-        element, rest = element_request(text)
-        return (
-            (element is not None and not rest)
-            or cls._is_next(text)
-            or bool(_PICK.match(_compact(text)))
-        )
+    def _compact(self, text: str) -> str:
+        """The engine's own cleaning (width, script, case), without spaces or punctuation."""
+        normalizer = self.engine.normalizer
+        assert normalizer is not None, "the engine is loaded before any turn"
+        return normalizer.compact(text)
 
     @staticmethod
-    def _is_next(text: str) -> bool:
-        compact = _compact(text)
+    def _is_next(compact: str) -> bool:
+        """Whether a compact message asks to go on to the next element."""
         return any(compact == p or compact == p + "吧" for p in _NEXT_PHRASES) or (
             len(compact) <= 6 and any(p in compact for p in _NEXT_PHRASES)
         )
 
-    def _pick(self, text: str, options: Sequence[str]) -> str | None:
+    def _pick(self, compact: str, options: Sequence[str]) -> str | None:
         """Which of the offered matters the citizen chose: a number, a button, or words."""
-        compact = _compact(text)
         match = _PICK.match(compact)
         if match:
             number = _ORDINALS[match.group(1)]
-            index = len(options) - 1 if number == -1 else number - 1
-            return options[index] if 0 <= index < len(options) else None
-        titles = self._titles(options)
+            position = len(options) - 1 if number == -1 else number - 1
+            return options[position] if 0 <= position < len(options) else None
+        index = self.engine.index
         best, best_score = None, 0.0
         for code in options:
-            title = titles.get(code)
+            title = index.title(code) if index is not None else None
             if not title:
                 continue
-            score = fuzz.ratio(compact, _compact(title))
-            if compact in _compact(title) and len(compact) >= 2:
+            written = self._compact(title)
+            score = fuzz.ratio(compact, written)
+            if compact in written and len(compact) >= 2:
                 score = max(score, 90.0)
             if score > best_score:
                 best, best_score = code, score
@@ -500,22 +493,15 @@ class Dialogue:
             except MatterNotFound:
                 return None
 
-    def _titles(self, codes: Sequence[str]) -> dict[str, str]:
-        out = {}
-        for code in codes:
-            record = self._record(code)
-            if record is not None:
-                out[code] = record.title
-        return out
-
     def popular(self) -> list[tuple[str, str]]:
         """Matters to offer on first contact: the most answered lately, then the catalogue's."""
         with self.engine.store.session(commit=False) as session:
             codes = popular_matter_codes(session, limit=self.popular_count * 2)
         index = self.engine.index
-        known = dict(index.codes_and_titles()) if index is not None else {}
-        picked = [(c, known[c]) for c in codes if c in known][: self.popular_count]
-        for code, title in known.items():
+        if index is None:
+            return []
+        picked = [(c, t) for c in codes if (t := index.title(c))][: self.popular_count]
+        for code, title in index.codes_and_titles():
             if len(picked) >= self.popular_count:
                 break
             if all(code != c for c, _ in picked):

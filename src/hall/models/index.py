@@ -379,6 +379,11 @@ class MatterIndex:
             )
         return hits
 
+    def title(self, code: str) -> str | None:
+        """The title of an indexed matter; None for a code the index does not hold."""
+        position = self._positions.get(code)
+        return None if position is None else self._entries[position].title
+
     def codes_and_titles(self) -> list[tuple[str, str]]:
         """Every indexed matter as ``(code, title)``, in code order."""
         return [(e.code, e.title) for e in self._entries]

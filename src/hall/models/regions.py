@@ -87,7 +87,6 @@ class RegionPreference:
         self.penalty = penalty
         self.bonus = bonus
         self._names = place_names(regions)
-        self._names.pop("", None)
         # Longest first, so "大鹏新区" is read before a shorter name inside it.
         self._ordered = sorted(self._names, key=len, reverse=True)
         base = np.zeros(len(self._regions), dtype=np.float32)
