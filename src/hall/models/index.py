@@ -174,6 +174,8 @@ class MatterIndex:
         self._cache: dict[str, Vectors] = {}
         self._regions = RegionPreference([])
         self._positions: dict[str, int] = {}
+        self._columns: dict[str, npt.NDArray[np.object_]] = {}
+        self._with_keywords: list[int] = []
         self._memo: dict[str, Normalized] = {}
         self.catalogue_digest = ""
 
@@ -234,6 +236,11 @@ class MatterIndex:
         weights = self.settings.field_weights
         self._field_weight = np.array([weights.get(u.field, 1.0) for u in units], dtype=np.float32)
         self._positions = {e.code: i for i, e in enumerate(self._entries)}
+        self._columns = {
+            name: np.array([getattr(e, name) or "" for e in self._entries], dtype=object)
+            for name in ("parent", "department", "title")
+        }
+        self._with_keywords = [i for i, e in enumerate(self._entries) if e.keywords]
         self.catalogue_digest = catalogue_digest(active)
         live = {self._key(t) for t in texts}
         self._cache = {k: v for k, v in self._cache.items() if k in live}
@@ -402,22 +409,22 @@ class MatterIndex:
             return []
         own = self._entries[position]
         start = int(self._starts[position])
-        vectors = self.semantic._matrix
+        vectors = self.semantic.vectors
         if vectors.size:
             cosine = vectors @ vectors[start]  # the matter's first unit is its title
             scores = np.maximum.reduceat(cosine, self._starts).astype(np.float32)
         else:
             scores = np.zeros(self.size, dtype=np.float32)
-        for i, entry in enumerate(self._entries):
-            if own.parent and entry.parent == own.parent:
-                scores[i] += 0.1
-            if own.department and entry.department == own.department:
-                scores[i] += 0.05
-            if own.keywords & entry.keywords:
-                scores[i] += 0.05
-            if entry.title == own.title:  # another region's copy of the same matter
-                scores[i] = -np.inf
-        scores[position] = -np.inf
+        columns = self._columns
+        if own.parent:
+            scores += 0.1 * (columns["parent"] == own.parent)
+        if own.department:
+            scores += 0.05 * (columns["department"] == own.department)
+        if own.keywords:
+            for i in self._with_keywords:
+                if own.keywords & self._entries[i].keywords:
+                    scores[i] += 0.05
+        scores[columns["title"] == own.title] = -np.inf  # itself, and other regions' copies
         top = np.argsort(-scores, kind="stable")[:k]
         return [
             (self._entries[i].code, self._entries[i].title) for i in top if np.isfinite(scores[i])

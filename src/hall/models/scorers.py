@@ -152,6 +152,11 @@ class SemanticScorer:
         self.floor = floor
         self._matrix: Vectors = np.zeros((0, 0), dtype=np.float32)
 
+    @property
+    def vectors(self) -> Vectors:
+        """The units' embeddings, one row per unit (what :meth:`score` compares with)."""
+        return self._matrix
+
     def fit_vectors(self, vectors: Vectors) -> None:
         self._matrix = np.ascontiguousarray(vectors, dtype=np.float32)
 
