@@ -175,6 +175,31 @@ def test_masked_and_blocked(
     assert result.original == query
 
 
+@pytest.mark.parametrize(
+    ("query", "plain"),
+    [
+        # function words stay: they carry meaning a sentence encoder reads
+        pytest.param("不知道从哪里申请？", "不知道从哪里申请", id="function-words-stay"),
+        # no synonym swap: the encoder knows 驾照 as citizens write it
+        pytest.param("驾照丢了怎么办", "驾照丢了怎么办", id="no-synonyms"),
+        # width, script, case, spaces and punctuation as in the terms
+        pytest.param("駕照 遺失！ＡＢＣ", "驾照遗失abc", id="cleaned"),
+        # pinyin spelled in hanzi, homophone typos fixed; no synonym swap even for a listed typo
+        pytest.param("gongjijin怎么取", "公积金怎么取", id="pinyin"),
+        pytest.param("jiazhao diule", "驾照丢了", id="pinyin-phrase"),
+        pytest.param("公鸡金怎么交", "公积金怎么交", id="homophone"),
+        pytest.param("驾使证丢了", "驾使证丢了", id="listed-typo"),
+        # blocked words never reach the encoder
+        pytest.param("傻逼，驾照", "驾照", id="blocked-out"),
+        # nothing to search: nothing to encode
+        pytest.param("吗？", "", id="particles-only"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_plain_is_the_sentence_as_written(query: str, plain: str, normalizer: Normalizer) -> None:
+    assert normalizer.normalize(query).plain == plain
+
+
 def test_empty_input() -> None:
     result = Normalizer(LexiconSet()).normalize("")
     assert (result.tokens, result.terms, result.text, result.masked) == ((), (), "", "")

@@ -95,7 +95,11 @@ def test_the_manifest_describes_the_index(
         "WeightedSum",
     ]
     assert manifest["encoder"] == "hashing"
-    assert manifest["stages"][4]["settings"] == {"floor": 0.75, "encoder": "hashing"}
+    assert manifest["stages"][4]["settings"] == {
+        "floor": 0.75,
+        "encoder": "hashing",
+        "input": "terms",
+    }
     assert manifest["stages"][5]["settings"]["signals"] == index.settings.signal_weights
     assert manifest["catalogue_sha256"] == catalogue_digest(demo_matters)
     assert manifest["lexicons_sha256"] == lexicons.digest()

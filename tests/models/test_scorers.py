@@ -61,7 +61,9 @@ def demo_units(demo_matters: tuple[Matter, ...], normalizer: Normalizer) -> list
         for field, raw in texts:
             norm = normalizer.normalize(raw)
             if norm.tokens:
-                units.append(Unit(position, field, norm.text, norm.tokens, raw, norm.terms))
+                units.append(
+                    Unit(position, field, norm.text, norm.tokens, raw, norm.terms, norm.plain)
+                )
     return units
 
 

@@ -13,6 +13,11 @@ tokenisation entry point), so a synonym or a dictionary word acts on both sides 
    alias and keyword is a word);
 6. synonyms mapped to their canonical form; particles, stopwords and punctuation dropped.
 
+Beside the terms, :attr:`Normalized.plain` keeps the question as a sentence (steps 1-4 only,
+without spaces and punctuation): a sentence encoder reads natural text, and dropping its
+function words or swapping in canonical forms costs it meaning ("不知道从哪里申请" is not
+"不从哪里申请").
+
 Each engine owns its tokenizer: jieba's global one is shared state (its changelog records the
 bug that caused).
 """
@@ -62,6 +67,9 @@ class Normalized:
     terms: tuple[str, ...] = ()  # the words and the dictionary words inside them, for keywords
     fired: tuple[Fired, ...] = ()
     blocked: tuple[str, ...] = ()  # categories of the blocked words found
+    #: The sentence as written after steps 1-4 (masked, pinyin and homophones fixed), without
+    #: spaces and punctuation: what the sentence encoder reads. "" when it has no tokens.
+    plain: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -229,7 +237,8 @@ class Normalizer:
         fired += [Fired("homophone", a, b) for a, b in changes]
 
         tokens: list[str] = []
-        for word in self.segment(rewritten):
+        words = self.segment(rewritten)
+        for word in words:
             if _SPACE_OR_PUNCT.fullmatch(word) or MASK in word:
                 continue
             target = loaded.canonical.get(word, word)
@@ -246,6 +255,9 @@ class Normalizer:
             terms=self._terms(tokens),
             fired=tuple(dict.fromkeys(fired)),
             blocked=tuple(dict.fromkeys(m.label for m in blocked)),
+            plain=_join(c for w in words if MASK not in w and (c := self._compact(w)))
+            if tokens
+            else "",
         )
 
     def _terms(self, tokens: list[str]) -> tuple[str, ...]:

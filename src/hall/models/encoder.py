@@ -30,6 +30,9 @@ class Encoder(Protocol):
     """Turns texts into L2-normalised vectors; queries and documents may be encoded apart."""
 
     name: str
+    #: True for a model of meaning, fed sentences as written; False for one fed the normalised
+    #: terms (synonyms applied, function words out).
+    reads_sentences: bool
 
     def load(self) -> Encoder: ...
 
@@ -40,6 +43,8 @@ class Encoder(Protocol):
 
 class SentenceEncoder:
     """A ``SentenceTransformer``: the shipped e5 module, or a model folder on disk."""
+
+    reads_sentences = True
 
     def __init__(self, name: str = BUILTIN, *, threads: int | None = None) -> None:
         self.name = name

@@ -19,6 +19,8 @@ class HashingEncoder:
     """Character 1-3-gram counts hashed into ``dim`` buckets; counts its calls for tests."""
 
     name = "hashing"
+    #: Bags of n-grams know no meaning: they read the normalised terms, synonyms applied.
+    reads_sentences = False
 
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim

@@ -142,7 +142,7 @@ def _units(
             if not norm.tokens or norm.text in seen:
                 continue
             seen.add(norm.text)
-            units.append(Unit(position, kind, norm.text, norm.tokens, raw, norm.terms))
+            units.append(Unit(position, kind, norm.text, norm.tokens, raw, norm.terms, norm.plain))
         if not seen:  # every matter keeps one unit, even a title made only of stopwords
             units.append(Unit(position, "title", r.title, (r.title,), r.title, (r.title,)))
     return units
@@ -202,7 +202,7 @@ class MatterIndex:
         self._memo = {}
         units = _units(active, self.normalizer, memo)
         self._memo = {u.raw: memo[u.raw] for u in units if u.raw in memo}
-        texts = [u.text for u in units]
+        texts = [self.semantic.unit_text(u) for u in units]
         missing = sorted({t for t in texts if self._key(t) not in self._cache})
         if missing:
             # Units are short, question-like texts: e5's symmetric use ("query:" on both sides)
@@ -273,7 +273,11 @@ class MatterIndex:
                 {
                     "name": self.semantic.name,
                     "type": "SemanticScorer",
-                    "settings": {"floor": self.semantic.floor, "encoder": self.encoder.name},
+                    "settings": {
+                        "floor": self.semantic.floor,
+                        "encoder": self.encoder.name,
+                        "input": "sentence" if self.encoder.reads_sentences else "terms",
+                    },
                 },
                 {
                     "name": "fusion",
