@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     region_bonus: float = Field(
         default=0.05, ge=0, le=1, description="For matters of a place the question names."
     )
+    region_local_bonus: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="For the home region's own matters (the city's, its districts'), over broader "
+        "ones that also apply (the province's).",
+    )
 
     # The hall and its guide.
     guide_name: str = "小政"

@@ -83,6 +83,28 @@ def test_adjustment(home: str | None, question: str, expected: list[float]) -> N
     assert preference.adjustment(question) == pytest.approx(np.array(expected, dtype=np.float32))
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the city's own matter (and a district's) over the province's, which still applies
+        ("户口迁出", [0.05, 0, -0.15, -0.15, 0, 0.05]),
+        # a named place overrides both
+        ("广州户口迁出", [0.05, 0, 0.05, -0.15, 0, 0.05]),
+    ],
+)
+def test_local_bonus_lifts_the_homes_own_matters(question: str, expected: list[float]) -> None:
+    preference = RegionPreference([*REGIONS, "深圳市福田区"], home="广东省深圳市", local=0.05)
+    assert preference.adjustment(question) == pytest.approx(np.array(expected, dtype=np.float32))
+
+
+def test_local_bonus_alone_keeps_the_preference_active() -> None:
+    preference = RegionPreference(REGIONS, home="广东省深圳市", penalty=0.0, bonus=0.0, local=0.05)
+    assert preference.active
+    assert preference.adjustment("户口迁出") == pytest.approx(
+        np.array([0.05, 0, 0, 0, 0], dtype=np.float32)
+    )
+
+
 def test_a_place_every_matter_serves_moves_nothing() -> None:
     preference = RegionPreference(["本市", "本市"])
     assert not preference.adjustment("本市生育登记").any()
@@ -111,9 +133,11 @@ def test_index_prefers_the_home_region_and_says_why(normalizer: Normalizer) -> N
     index.build(matters)
     hits = index.search("户口迁出", k=2)
     assert [h.code for h in hits] == ["SZ-1", "GZ-1"]
-    assert hits[0].score - hits[1].score == pytest.approx(0.15, abs=1e-4)
+    # the other city's matter drops by the penalty, ours rises by the local bonus
+    assert hits[0].score - hits[1].score == pytest.approx(0.15 + 0.05, abs=1e-4)
     assert hits[1].signals["region"] == pytest.approx(-0.15)
     assert hits[1].evidence["region"] == "region: 广东省广州市"
-    assert "region" not in hits[0].signals
+    assert hits[0].signals["region"] == pytest.approx(0.05)
+    assert hits[0].evidence["region"] == "region: 广东省深圳市"
     # the citizen names the other city: its matter comes first
     assert index.search("广州户口迁出", k=1)[0].code == "GZ-1"

@@ -140,6 +140,7 @@ class Engine:
                     home_region=self.settings.home_region,
                     region_penalty=self.settings.region_penalty,
                     region_bonus=self.settings.region_bonus,
+                    region_local=self.settings.region_local_bonus,
                 ),
                 lexicons_digest=lexicons.digest(),
             )

@@ -66,6 +66,8 @@ class IndexSettings:
     region_penalty: float = 0.15
     #: Added to the matters of a place the question names.
     region_bonus: float = 0.05
+    #: Added to the home's own matters (the city's), over broader ones (the province's).
+    region_local: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ class MatterIndex:
             home=self.settings.home_region or None,
             penalty=self.settings.region_penalty,
             bonus=self.settings.region_bonus,
+            local=self.settings.region_local,
         )
         self._units = units
         positions = np.array([u.matter for u in units], dtype=np.intp)

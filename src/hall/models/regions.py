@@ -10,6 +10,10 @@ administrative components ("广东省深圳市大鹏新区" -> 广东省, 深圳
 * a matter of a sub-area of the home applies (a district's matter, for a city hall);
 * anything else is another place's matter, and ranks below ours by a fixed penalty.
 
+Among the matters that apply, the home's own (the city's, or a district's of it) rank a little
+above the broader ones that also apply (the province's): when the city and the province publish
+a near-equal match ("公积金提取"), a citizen deals with the city's office.
+
 A place the question names ("广州的户口怎么迁") gives the matters of that place a small bonus.
 """
 
@@ -67,11 +71,16 @@ def applies(matter: Sequence[str], home: Sequence[str]) -> bool:
     return home[-1] in matter  # a sub-area of the home
 
 
+def _local(matter: Sequence[str], home: Sequence[str]) -> bool:
+    """Whether a matter is the home's own: of the home itself or of a sub-area of it."""
+    return bool(matter and home) and home[-1] in matter
+
+
 class RegionPreference:
     """Score adjustments for the matters of an index, by region.
 
-    ``penalty`` is subtracted from other places' matters when a home region is set; ``bonus`` is
-    added to the matters of a place the question names.
+    ``penalty`` is subtracted from other places' matters when a home region is set, ``local`` is
+    added to the home's own matters, and ``bonus`` to the matters of a place the question names.
     """
 
     def __init__(
@@ -81,11 +90,13 @@ class RegionPreference:
         home: str | None = None,
         penalty: float = 0.15,
         bonus: float = 0.05,
+        local: float = 0.0,
     ) -> None:
         self._regions = [components(r) for r in regions]
         self.home = components(home)
         self.penalty = penalty
         self.bonus = bonus
+        self.local = local
         self._names = place_names(regions)
         # Longest first, so "大鹏新区" is read before a shorter name inside it.
         self._ordered = sorted(self._names, key=len, reverse=True)
@@ -95,13 +106,17 @@ class RegionPreference:
                 [0.0 if applies(r, self.home) else penalty for r in self._regions],
                 dtype=np.float32,
             )
+        if self.home and local:
+            base += np.array(
+                [local if _local(r, self.home) else 0.0 for r in self._regions], dtype=np.float32
+            )
         self._base = base
         self._by_place: dict[str, npt.NDArray[np.float32]] = {}
 
     @property
     def active(self) -> bool:
         """Whether any adjustment can happen (a home region, or places to name)."""
-        return bool(self.home and self.penalty) or bool(self._names and self.bonus)
+        return bool(self.home and (self.penalty or self.local)) or bool(self._names and self.bonus)
 
     def named(self, text: str) -> list[str]:
         """The catalogue's places that ``text`` names, as components."""
