@@ -53,6 +53,20 @@ TABLE = [
     pytest.param((0.45, 0.20), {}, (C, Reason.CLOSE, ["H0"]), id="unsure-single"),
     pytest.param((0.45, 0.40, 0.37, 0.30), {}, (C, Reason.CLOSE, ["H0", "H1", "H2"]), id="unsure"),
     pytest.param((0.36,), {}, (C, Reason.CLOSE, ["H0"]), id="exactly-at-clarify"),
+    # A subject several candidates share ("驾驶证"): which one, even over a clear lead.
+    pytest.param(
+        (0.71, 0.64, 0.63, 0.30), {"topic": True}, (C, Reason.CLOSE, ["H0", "H1", "H2"]), id="topic"
+    ),
+    pytest.param(
+        (0.80, 0.40, 0.30), {"topic": True}, (C, Reason.CLOSE, ["H0", "H1"]), id="topic-far-lead"
+    ),
+    pytest.param((0.30, 0.20), {"topic": True}, (N, Reason.NO_MATCH, []), id="topic-below-clarify"),
+    pytest.param(
+        (0.90,),
+        {"topic": True, "chitchat": "thanks"},
+        (N, Reason.CHITCHAT, []),
+        id="topic-chitchat",
+    ),
     # Nothing fits.
     pytest.param((0.359, 0.35), {}, (N, Reason.NO_MATCH, []), id="below-clarify"),
     pytest.param((0.10,), {}, (N, Reason.NO_MATCH, []), id="low"),
@@ -118,10 +132,12 @@ def test_thresholds_move_the_decision(
 SCORES = st.lists(st.floats(0.0, 1.0), max_size=12).map(lambda s: sorted(s, reverse=True))
 
 
-@given(scores=SCORES, empty=st.booleans())
-def test_decision_invariants(scores: list[float], empty: bool) -> None:
+@given(scores=SCORES, empty=st.booleans(), topic=st.booleans())
+def test_decision_invariants(scores: list[float], empty: bool, topic: bool) -> None:
     ranked = hits(*scores)
-    decision, reason, shown = decide(ranked, thresholds=T, empty=empty and not scores)
+    decision, reason, shown = decide(ranked, thresholds=T, empty=empty and not scores, topic=topic)
+    if topic:
+        assert decision is not Decision.ANSWER
     if decision is Decision.ANSWER:
         assert reason is Reason.MATCH
         assert shown == ranked[:1]

@@ -233,6 +233,25 @@ def test_clarify(engine: Engine) -> None:
     assert answer.results[0].code in {"HD-0101", "HD-0102"}
 
 
+# a one-word subject: which matter, when several titles name it; the answer when one does
+TOPICS = [
+    ("驾驶证", C, {"HD-0401", "HD-0402", "HD-0403"}),
+    ("驾照", C, {"HD-0401", "HD-0402", "HD-0403"}),
+    ("护照", A, {"HD-0407"}),  # one matter names it
+    ("驾照补办", A, {"HD-0402"}),  # an alias, whole: a request, not a subject
+]
+
+
+@pytest.mark.parametrize(("query", "decision", "codes"), TOPICS)
+def test_a_subject_several_titles_name_asks_which(
+    engine: Engine, query: str, decision: Decision, codes: set[str]
+) -> None:
+    answer = engine.ask(query)
+    assert answer.decision is decision, [(r.code, r.score) for r in answer.candidates]
+    shown = {r.code for r in answer.results}
+    assert shown <= codes if decision is A else codes & shown and len(shown) >= 2
+
+
 def test_k_bounds_results_and_candidates(engine: Engine) -> None:
     for k in (1, 3, 8):
         answer = engine.ask("身份证", k=k)

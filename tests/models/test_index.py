@@ -167,6 +167,31 @@ def test_each_signal_is_the_best_field_weighted_unit_of_the_matter(
 # -- what is indexed ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("text", "code", "names"),
+    [
+        ("驾照补办", "HD-0402", True),  # an alias, whole
+        ("机动车驾驶证补领（遗失补证）", "HD-0402", True),  # the title
+        ("驾照", "HD-0402", False),  # a part of a name is not the name
+        ("驾照补办", "HD-0401", False),  # another matter's alias
+        ("驾照补办", "NO-SUCH", False),
+    ],
+)
+def test_names_is_a_whole_title_or_alias(
+    index: MatterIndex, normalizer: Normalizer, text: str, code: str, names: bool
+) -> None:
+    assert index.names(code, normalizer.normalize(text).text) is names
+
+
+def test_named_in_counts_the_matters_whose_names_hold_a_word(
+    index: MatterIndex, normalizer: Normalizer
+) -> None:
+    (licence,) = normalizer.normalize("驾驶证").tokens
+    codes = ["HD-0401", "HD-0402", "HD-0403", "HD-0404", "HD-0707", "NO-SUCH"]
+    assert index.named_in(licence, codes) == 3  # not the 行驶证, the shop, or an unknown code
+    assert index.named_in(licence, []) == 0
+
+
 @pytest.fixture(scope="module")
 def mixed_index(normalizer: Normalizer, demo_matters: tuple[Matter, ...]) -> MatterIndex:
     """The demo catalogue, plus retired copies of two matters and a title of stopwords only."""

@@ -51,8 +51,12 @@ def decide(
     empty: bool = False,
     blocked: Sequence[str] = (),
     chitchat: str | None = None,
+    topic: bool = False,
 ) -> tuple[Decision, Reason, list[Hit]]:
     """Decide from the analysis (blocked categories, chit-chat intent) and the hits.
+
+    ``topic`` says the question names only a subject several candidates share ("驾驶证" beside
+    its replacement, renewal and first licence): it asks which, even over a clear lead.
 
     Returns the decision, its reason, and the hits to show: one for an answer, up to
     ``max_candidates`` close ones for a clarification, none when declining.
@@ -69,8 +73,12 @@ def decide(
     if top < thresholds.clarify or hits[0].signals.get("semantic", 1.0) < thresholds.semantic:
         return Decision.NONE, Reason.NO_MATCH, []
     runner_up = hits[1].score if len(hits) > 1 else 0.0
-    if top >= thresholds.answer and top - runner_up >= thresholds.margin:
+    if top >= thresholds.answer and top - runner_up >= thresholds.margin and not topic:
         return Decision.ANSWER, Reason.MATCH, [hits[0]]
     floor = max(thresholds.clarify, top - 2 * max(thresholds.margin, 0.02) - 0.06)
     close = [hit for hit in hits if hit.score >= floor][: thresholds.max_candidates]
+    if topic and len(close) < 2:  # a subject: offer its matters, not one
+        close = [hit for hit in hits if hit.score >= thresholds.clarify][
+            : thresholds.max_candidates
+        ]
     return Decision.CLARIFY, Reason.CLOSE, close

@@ -259,6 +259,7 @@ class Engine:
             empty=norm.is_empty and not blocked and intent is None,
             blocked=blocked,
             chitchat=intent,
+            topic=self._topic(norm, hits),
         )
         reply = self.reply_for(reason, intent) if decision is Decision.NONE else None
         if decision is Decision.CLARIFY:
@@ -279,6 +280,14 @@ class Engine:
             history_id = self.record(answer, session_id=session_id, channel=channel)
             answer = replace(answer, history_id=history_id)
         return answer
+
+    def _topic(self, norm: Normalized, hits: list[Hit]) -> bool:
+        """A one-word question that the titles of several candidates contain, and that is no
+        matter's whole title or alias: a subject, not yet a request."""
+        assert self.index is not None
+        if len(norm.tokens) != 1 or len(hits) < 2 or self.index.names(hits[0].code, norm.text):
+            return False
+        return self.index.named_in(norm.tokens[0], [hit.code for hit in hits]) >= 2
 
     def record(self, answer: Answer, *, session_id: str | None = None, channel: str = "api") -> int:
         """Write an answer to the question history (blocked words already masked)."""

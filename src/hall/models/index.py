@@ -178,6 +178,7 @@ class MatterIndex:
         self._positions: dict[str, int] = {}
         self._columns: dict[str, npt.NDArray[np.object_]] = {}
         self._with_keywords: list[int] = []
+        self._names: list[frozenset[str]] = []
         self._memo: dict[str, Normalized] = {}
         self.catalogue_digest = ""
 
@@ -244,6 +245,11 @@ class MatterIndex:
             for name in ("parent", "department", "title")
         }
         self._with_keywords = [i for i, e in enumerate(self._entries) if e.keywords]
+        names: list[set[str]] = [set() for _ in active]
+        for unit in units:
+            if unit.field in ("title", "alias"):
+                names[unit.matter].add(unit.text)
+        self._names = [frozenset(n) for n in names]
         self.catalogue_digest = catalogue_digest(active)
         live = {self._key(t) for t in texts}
         self._cache = {k: v for k, v in self._cache.items() if k in live}
@@ -397,6 +403,16 @@ class MatterIndex:
         """The title of an indexed matter; None for a code the index does not hold."""
         position = self._positions.get(code)
         return None if position is None else self._entries[position].title
+
+    def names(self, code: str, text: str) -> bool:
+        """Whether ``text`` (normalised) is the whole of this matter's title or one alias."""
+        position = self._positions.get(code)
+        return position is not None and text in self._names[position]
+
+    def named_in(self, term: str, codes: Sequence[str]) -> int:
+        """How many of these matters have ``term`` (normalised) in their title or an alias."""
+        positions = (self._positions.get(code) for code in codes)
+        return sum(1 for p in positions if p is not None and any(term in n for n in self._names[p]))
 
     def codes_and_titles(self) -> list[tuple[str, str]]:
         """Every indexed matter as ``(code, title)``, in code order."""
