@@ -243,6 +243,36 @@ def test_char_scorer_needs_shared_characters() -> None:
     assert scorer.score(query_of("护照签发", ["护照", "签发"]))[1] == pytest.approx(1.0)
 
 
+@given(
+    texts=st.lists(st.text(max_size=15), min_size=1, max_size=8).filter(
+        lambda texts: any(t.strip() for t in texts)
+    ),
+    query=st.text(max_size=15),
+)
+def test_char_scorer_equals_scikit_learns_cosine(texts: list[str], query: str) -> None:
+    """Adding up the query's n-gram columns gives the sparse product over every unit."""
+    scorer = CharScorer()
+    units = [Unit(i, "title", t, (t,), t) for i, t in enumerate(texts)]
+    scorer.fit(units)
+    vectorizer = scorer._vectorizer
+    matrix = vectorizer.transform([t or " " for t in texts])
+    expected = (matrix @ vectorizer.transform([query]).T).toarray().ravel() if query else 0.0
+    np.testing.assert_allclose(scorer.score(query_of(query, [query])), expected, atol=1e-5)
+
+
+@given(
+    texts=st.lists(st.text(alphabet="证件身份护照补领 a", max_size=8), min_size=1, max_size=8),
+    query=st.text(alphabet="证件身份护照补领换 b", max_size=8),
+)
+def test_fuzzy_scorer_skips_only_units_without_a_shared_character(
+    texts: list[str], query: str
+) -> None:
+    scorer = FuzzyScorer()
+    scorer.fit([Unit(i, "title", t, (t,), t) for i, t in enumerate(texts)])
+    expected = [fuzz.ratio(query, t) / 100 if query else 0.0 for t in texts]
+    np.testing.assert_allclose(scorer.score(query_of(query, [query])), expected, atol=1e-6)
+
+
 # (cosine of query and unit, floor) -> score: (cos - floor) / (1 - floor), clipped to [0, 1]
 SEMANTIC_TABLE = [
     (1.0, 0.75, 1.0),

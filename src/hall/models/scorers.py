@@ -104,20 +104,43 @@ class KeywordScorer:
 
 
 class CharScorer:
-    """Cosine of character 1-2-gram TF-IDF: robust to segmentation and to small typos."""
+    """Cosine of character 1-2-gram TF-IDF: robust to segmentation and to small typos.
+
+    scikit-learn's ``TfidfVectorizer`` fits the weights; a question is scored by adding up the
+    unit columns of its own n-grams (a dozen or two), not by a sparse product over every unit.
+    """
 
     name = "char"
 
     def fit(self, units: Sequence[Unit]) -> None:
         self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
         texts = [u.text or " " for u in units]
-        self._matrix: sparse.csr_matrix = self._vectorizer.fit_transform(texts).tocsr()
+        matrix = self._vectorizer.fit_transform(texts)
+        self._columns: sparse.csc_matrix = matrix.tocsc().astype(np.float32)
+        self._idf = self._vectorizer.idf_.astype(np.float32)
+        self._vocabulary: dict[str, int] = self._vectorizer.vocabulary_
+        self._analyzer = self._vectorizer.build_analyzer()
 
     def score(self, query: Normalized) -> Scores:
+        scores = np.zeros(self._columns.shape[0], dtype=np.float32)
         if not query.text:
-            return np.zeros(self._matrix.shape[0], dtype=np.float32)
-        vector = self._vectorizer.transform([query.text])
-        return np.asarray((self._matrix @ vector.T).toarray().ravel(), dtype=np.float32)
+            return scores
+        counts: dict[int, int] = {}
+        for gram in self._analyzer(query.text):
+            column = self._vocabulary.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if not counts:
+            return scores
+        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        weights = (1.0 + np.log(tf)) * self._idf[columns]  # sublinear tf, as fitted
+        weights /= np.linalg.norm(weights)
+        indptr, indices, data = self._columns.indptr, self._columns.indices, self._columns.data
+        for column, weight in zip(columns, weights, strict=True):
+            start, end = indptr[column], indptr[column + 1]
+            scores[indices[start:end]] += weight * data[start:end]
+        return scores
 
 
 class FuzzyScorer:
@@ -131,12 +154,26 @@ class FuzzyScorer:
 
     def fit(self, units: Sequence[Unit]) -> None:
         self._texts = [u.text for u in units]
+        # Which units hold each character: a unit sharing none with the question scores 0
+        # (no edit keeps a character), so only the others are compared.
+        holders: dict[str, list[int]] = {}
+        for position, text in enumerate(self._texts):
+            for char in set(text):
+                holders.setdefault(char, []).append(position)
+        self._holders = {c: np.array(p, dtype=np.intp) for c, p in holders.items()}
 
     def score(self, query: Normalized) -> Scores:
+        scores = np.zeros(len(self._texts), dtype=np.float32)
         if not query.text or not self._texts:
-            return np.zeros(len(self._texts), dtype=np.float32)
-        matrix = process.cdist([query.text], self._texts, scorer=fuzz.ratio, workers=1)
-        return (np.asarray(matrix[0], dtype=np.float32) / 100.0).clip(0.0, 1.0)
+            return scores
+        found = [self._holders[c] for c in set(query.text) if c in self._holders]
+        if not found:
+            return scores
+        candidates = np.unique(np.concatenate(found))
+        texts = [self._texts[i] for i in candidates]
+        matrix = process.cdist([query.text], texts, scorer=fuzz.ratio, workers=1)
+        scores[candidates] = (np.asarray(matrix[0], dtype=np.float32) / 100.0).clip(0.0, 1.0)
+        return scores
 
 
 class SemanticScorer:
