@@ -8,12 +8,14 @@ slow ``test_demo_queries.py`` pins with the real encoder.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
 from hall.guide import Answer, Decision, Engine, EngineNotReady, Reason
+from hall.guide import engine as engine_module
 from hall.importers import load_demo
 from hall.lexicons import Bank
 from hall.models import HashingEncoder
@@ -327,3 +329,23 @@ def test_refresh_finds_a_new_matter_and_drops_a_retired_one(
     upsert(demo_store, MatterRecord.model_validate({**driving_licence, "status": "retired"}))
     assert engine.refresh().matters == 66
     assert "HD-0402" not in [r.code for r in engine.ask("驾照丢了", k=20).candidates]
+
+
+def test_refresh_reads_again_only_the_matters_that_changed(
+    engine: Engine, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[set[str]] = []
+    real = engine_module.get_matters
+
+    def spy(session: Any, codes: Any) -> Any:
+        read.append(set(codes))
+        return real(session, codes)
+
+    monkeypatch.setattr(engine_module, "get_matters", spy)
+    engine.refresh()
+    assert read == [set()]  # nothing changed since load: nothing read
+    passport = matter_of(demo_store, "HD-0407").record.to_dict()
+    upsert(demo_store, MatterRecord.model_validate({**passport, "aliases": ["出国证件"]}))
+    engine.refresh()
+    assert read[-1] == {"HD-0407"}
+    assert engine.ask("出国证件").results[0].code == "HD-0407"

@@ -37,7 +37,9 @@ from hall.store.lexicon_repo import (
 from hall.store.repository import (
     count_matters,
     get_matter,
+    get_matters,
     iter_matters,
+    matter_revisions,
     search_matters,
     upsert_matters,
 )
@@ -80,11 +82,13 @@ __all__ = [
     "create_chat_session",
     "get_hall_setting",
     "get_matter",
+    "get_matters",
     "iter_matters",
     "list_history",
     "list_lexicon_changes",
     "list_lexicon_entries",
     "load_chat_session",
+    "matter_revisions",
     "popular_matter_codes",
     "purge_chat_sessions",
     "put_hall_setting",

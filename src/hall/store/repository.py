@@ -26,7 +26,9 @@ from hall.store.types import (
 __all__ = [
     "count_matters",
     "get_matter",
+    "get_matters",
     "iter_matters",
+    "matter_revisions",
     "search_matters",
     "search_text",
     "upsert_matters",
@@ -167,6 +169,25 @@ def iter_matters(session: Session, *, include_retired: bool = True) -> list[Matt
         query = query.where(MatterRow.status == MatterStatus.ACTIVE.value)
     rows = sorted(session.scalars(query), key=lambda row: row.code)
     return [_to_domain(row) for row in rows]
+
+
+def matter_revisions(session: Session, *, include_retired: bool = True) -> dict[str, int]:
+    """Code -> revision of every matter, without loading them: a reader that kept the matters
+    of an earlier read reloads only those whose revision moved (every write bumps it)."""
+    query = select(MatterRow.code, MatterRow.revision)
+    if not include_retired:
+        query = query.where(MatterRow.status == MatterStatus.ACTIVE.value)
+    return {code: revision for code, revision in session.execute(query)}
+
+
+def get_matters(session: Session, codes: Iterable[str]) -> list[Matter]:
+    """The matters of these codes that exist, ordered by code point."""
+    rows = [
+        row
+        for chunk in _chunks(sorted(set(codes)), 500)
+        for row in session.scalars(select(MatterRow).where(MatterRow.code.in_(chunk)))
+    ]
+    return [_to_domain(row) for row in sorted(rows, key=lambda row: row.code)]
 
 
 def count_matters(session: Session, *, status: MatterStatus | None = None) -> int:
