@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from hall.lexicons import Normalizer
-from hall.models import HashingEncoder, Hit, IndexNotBuilt, MatterIndex
+from hall.models import HashingEncoder, Hit, IndexNotBuilt, IndexSettings, MatterIndex
 from hall.store import Matter
 from tests.models.conftest import make_matter
 from tests.models.strategies import QUERIES
@@ -112,7 +112,7 @@ def test_search_equals_a_brute_force_fusion_and_ranking(
         assert hits == []
         return
     per_matter, _ = index.signals(norm)
-    weights = index.settings.signal_weights
+    weights = index.weights
     codes = [m.code for m in demo_matters]  # the index orders matters by code
     signals = {
         code: {name: float(per_matter[name][i]) for name in weights} for i, code in enumerate(codes)
@@ -361,3 +361,17 @@ def test_similar_matters(normalizer: Normalizer) -> None:
     assert [c for c, _ in index.codes_and_titles()] == ["A", "B", "C", "D", "E", "F"]
     assert index.title("B") == "居民身份证补领"
     assert index.title("nope") is None
+
+
+def test_the_fusion_weights_follow_the_encoder(normalizer: Normalizer) -> None:
+    """A model of meaning weighs most; a bag of n-grams is one more lexical signal."""
+
+    class MeaningEncoder(HashingEncoder):
+        reads_sentences = True
+
+    settings = IndexSettings()
+    assert MatterIndex(normalizer, HashingEncoder()).weights == settings.term_signal_weights
+    assert MatterIndex(normalizer, MeaningEncoder()).weights == settings.signal_weights
+    for weights in (settings.signal_weights, settings.term_signal_weights):
+        assert sum(weights.values()) == pytest.approx(1.0)
+    assert max(settings.signal_weights, key=settings.signal_weights.__getitem__) == "semantic"

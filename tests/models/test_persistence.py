@@ -100,7 +100,7 @@ def test_the_manifest_describes_the_index(
         "encoder": "hashing",
         "input": "terms",
     }
-    assert manifest["stages"][5]["settings"]["signals"] == index.settings.signal_weights
+    assert manifest["stages"][5]["settings"]["signals"] == index.weights
     assert manifest["catalogue_sha256"] == catalogue_digest(demo_matters)
     assert manifest["lexicons_sha256"] == lexicons.digest()
     assert len(manifest["lexicons_sha256"]) == len(manifest["catalogue_sha256"]) == 64

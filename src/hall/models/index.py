@@ -57,7 +57,15 @@ class IndexSettings:
             "parent": 0.85,
         }
     )
+    #: Chosen on our own examples (tests/data/demo_queries.jsonl and each demo matter question
+    #: held out, against the demo and bench catalogues together): the middle of the plateau of
+    #: best mean reciprocal rank (bench/calibrate.py --weights prints it). Never on bench queries.
     signal_weights: dict[str, float] = field(
+        default_factory=lambda: {"semantic": 0.65, "keyword": 0.10, "char": 0.15, "fuzzy": 0.10}
+    )
+    #: With an encoder of bags of n-grams (``reads_sentences`` false: the hashing encoder) the
+    #: semantic signal is one more lexical signal, and the lexical ones weigh more.
+    term_signal_weights: dict[str, float] = field(
         default_factory=lambda: {"semantic": 0.45, "keyword": 0.25, "char": 0.15, "fuzzy": 0.15}
     )
     semantic_floor: float = 0.75
@@ -185,6 +193,13 @@ class MatterIndex:
     # -- building -------------------------------------------------------------------------
 
     @property
+    def weights(self) -> dict[str, float]:
+        """The fusion's signal weights for this index's encoder."""
+        if self.encoder.reads_sentences:
+            return self.settings.signal_weights
+        return self.settings.term_signal_weights
+
+    @property
     def size(self) -> int:
         return len(self._entries)
 
@@ -291,7 +306,7 @@ class MatterIndex:
                 {
                     "name": "fusion",
                     "type": "WeightedSum",
-                    "settings": {"signals": self.settings.signal_weights},
+                    "settings": {"signals": self.weights},
                 },
             ],
         }
@@ -362,7 +377,7 @@ class MatterIndex:
         if k <= 0 or norm.is_empty or not self._entries:
             return []
         per_matter, per_unit = self.signals(norm)
-        weights = self.settings.signal_weights
+        weights = self.weights
         fused = sum(weights[name] * per_matter[name] for name in weights)
         adjustment = self._regions.adjustment(norm.text) if self._regions.active else None
         if adjustment is not None:
