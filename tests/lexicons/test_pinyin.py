@@ -45,6 +45,25 @@ def test_homophones(text: str, rewritten: str) -> None:
     assert result == rewritten
 
 
+@pytest.mark.parametrize(
+    ("text", "words", "rewritten"),
+    [
+        # 津 -> 金 would make 生育金, but 津贴 is a word: no typo
+        pytest.param("生育津贴", {"津贴"}, "生育津贴", id="word-across-the-right-edge"),
+        pytest.param("生育津", set(), "生育金", id="alone-it-is-a-typo"),
+        # the word must reach outside the window and hold the changed character
+        pytest.param("生育津贴", set(), "生育金贴", id="no-such-word"),
+        pytest.param("公鸡金提取", {"金提"}, "公积金提取", id="changed-char-not-in-it"),
+    ],
+)
+def test_a_correction_never_breaks_a_word_beside_it(
+    text: str, words: set[str], rewritten: str
+) -> None:
+    vocabulary = [*VOCABULARY, "生育金"]
+    result, _ = index(vocabulary).homophones(text, is_word=lambda w: w in words)
+    assert result == rewritten
+
+
 def test_a_dictionary_word_is_no_typo() -> None:
     result, changes = index(VOCABULARY).homophones("公鸡金", is_word=lambda w: w == "公鸡金")
     assert (result, changes) == ("公鸡金", [])

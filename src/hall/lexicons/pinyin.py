@@ -114,6 +114,8 @@ class PinyinIndex:
                         ),
                         None,
                     )
+                    if target is not None and _breaks_a_word(chars, i, window, target, is_word):
+                        target = None
                     if target is not None:
                         out.append(text[last : run.start() + i])
                         out.append(target)
@@ -126,3 +128,18 @@ class PinyinIndex:
                     i += 1
         out.append(text[last:])
         return "".join(out), changes
+
+
+def _breaks_a_word(
+    chars: str, start: int, window: str, target: str, is_word: Callable[[str], bool]
+) -> bool:
+    """Whether the character a correction changes is part of a word reaching past the window:
+    "生育津贴" is no typo of 生育金 plus 贴, since 津贴 is a word."""
+    changed = start + next(k for k, (a, b) in enumerate(zip(window, target, strict=True)) if a != b)
+    end = start + len(window)
+    for left in (changed - 1, changed):  # the two-character words that hold the changed one
+        right = left + 2
+        outside = left < start or right > end
+        if left >= 0 and right <= len(chars) and outside and is_word(chars[left:right]):
+            return True
+    return False
