@@ -375,3 +375,13 @@ def test_the_fusion_weights_follow_the_encoder(normalizer: Normalizer) -> None:
     for weights in (settings.signal_weights, settings.term_signal_weights):
         assert sum(weights.values()) == pytest.approx(1.0)
     assert max(settings.signal_weights, key=settings.signal_weights.__getitem__) == "semantic"
+
+
+def test_an_alias_that_normalises_like_the_title_keeps_its_own_sentence(
+    normalizer: Normalizer,
+) -> None:
+    """准生证 and 生育登记 share their terms, but the encoder must read 准生证 as written."""
+    index = MatterIndex(normalizer, HashingEncoder())
+    index.build([make_matter("B-1", "生育登记", aliases=["准生证", "生育登记"])])
+    assert normalizer.normalize("准生证").text == normalizer.normalize("生育登记").text
+    assert sorted(u.raw for u in index._units) == ["准生证", "生育登记"]  # the repeat is one unit

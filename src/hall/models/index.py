@@ -144,14 +144,16 @@ def _units(
             texts.append(("keywords", " ".join(r.keywords)))
         if r.parent and r.parent != r.title:
             texts.append(("parent", r.parent))
-        seen: set[str] = set()
+        # Two texts of one matter are one unit when they read alike for every signal: 准生证
+        # normalises like the title 生育登记, but the encoder reads it as written.
+        seen: set[tuple[str, str]] = set()
         for kind, raw in texts:
             norm = memo.get(raw)
             if norm is None:
                 norm = memo[raw] = normalizer.normalize(raw)
-            if not norm.tokens or norm.text in seen:
+            if not norm.tokens or (norm.text, norm.plain) in seen:
                 continue
-            seen.add(norm.text)
+            seen.add((norm.text, norm.plain))
             units.append(Unit(position, kind, norm.text, norm.tokens, raw, norm.terms, norm.plain))
         if not seen:  # every matter keeps one unit, even a title made only of stopwords
             units.append(Unit(position, "title", r.title, (r.title,), r.title, (r.title,)))
