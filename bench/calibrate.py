@@ -74,7 +74,8 @@ def negatives() -> list[Row]:
 class Asked:
     row: Row
     signals: dict[str, np.ndarray]  # per matter
-    adjustment: np.ndarray | float
+    adjustment: np.ndarray | None
+    hits: list[Hit]  # the five best with the index's own weights, the held-out text masked
     refused: bool  # chit-chat, blocked or empty: declined whatever the scores
     topic: bool
 
@@ -84,6 +85,7 @@ def ask_all(engine: Engine, rows: list[Row]) -> list[Asked]:
     assert index is not None
     assert normalizer is not None
     raws = np.array([u.raw for u in index._units], dtype=object)
+    codes = index.codes_and_titles()
     out = []
     for row in rows:
         norm = normalizer.normalize(row.query)
@@ -91,26 +93,34 @@ def ask_all(engine: Engine, rows: list[Row]) -> list[Asked]:
         refused = refused or engine._chitchat(row.query, norm) is not None
         _, per_unit = index.signals(norm)
         keep = (raws != row.held_out) if row.held_out else None
-        signals = {}
-        for name in SIGNALS:
-            scores = per_unit[name] * index._field_weight
-            if keep is not None:
-                scores = np.where(keep, scores, 0.0)
-            signals[name] = np.maximum.reduceat(scores, index._starts)
-        adjustment = index._regions.adjustment(norm.text) if index._regions.active else 0.0
-        hits = index.search(norm, k=5)
-        out.append(Asked(row, signals, adjustment, refused, engine._topic(norm, hits)))
+        signals = {
+            name: index.per_matter(per_unit[name] if keep is None else per_unit[name] * keep)
+            for name in SIGNALS
+        }
+        adjustment = index.adjustment(norm.text)
+        fused = index.fuse(signals, adjustment)
+        hits = [
+            Hit(
+                code,
+                title,
+                None,
+                "matter",
+                float(fused[i]),
+                {"semantic": float(signals["semantic"][i])},
+                {},
+            )
+            for i in np.argsort(-fused, kind="stable")[:5]
+            for code, title in [codes[i]]
+        ]
+        out.append(Asked(row, signals, adjustment, hits, refused, engine._topic(norm, hits)))
     return out
 
 
-def ranked(asked: Asked, weights: dict[str, float]) -> np.ndarray:
-    fused = sum(weights[n] * asked.signals[n] for n in SIGNALS) + asked.adjustment
-    return np.clip(fused, 0.0, 1.0)
-
-
 def weight_grid(engine: Engine, rows: list[Row]) -> None:
+    assert engine.index is not None
+    index = engine.index
     asked = ask_all(engine, rows)
-    positions = {code: i for i, (code, _) in enumerate(engine.index.codes_and_titles())}  # type: ignore[union-attr]
+    positions = {code: i for i, (code, _) in enumerate(index.codes_and_titles())}
     results = []
     steps = [i / 20 for i in range(21)]
     for s, k, c in itertools.product(steps, steps, steps):
@@ -120,7 +130,7 @@ def weight_grid(engine: Engine, rows: list[Row]) -> None:
         weights = dict(zip(SIGNALS, (s, k, c, f), strict=True))
         rr = top1 = 0.0
         for a in asked:
-            order = np.argsort(-ranked(a, weights), kind="stable")
+            order = np.argsort(-index.fuse(a.signals, a.adjustment, weights), kind="stable")
             wanted = [positions[code] for code in a.row.expected if code in positions]
             rank = int(np.flatnonzero(np.isin(order, wanted))[0])
             rr += 1 / (rank + 1)
@@ -132,29 +142,10 @@ def weight_grid(engine: Engine, rows: list[Row]) -> None:
         print(f"  MRR {mrr:.4f}  top-1 {top1:.1%}  {weights}")
 
 
-def decisions(
-    asked: list[Asked],
-    weights: dict[str, float],
-    thresholds: Thresholds,
-    codes: list[tuple[str, str]],
-) -> list[tuple[Decision, str | None]]:
+def decisions(asked: list[Asked], thresholds: Thresholds) -> list[tuple[Decision, str | None]]:
     out = []
     for a in asked:
-        fused = ranked(a, weights)
-        top = np.argsort(-fused, kind="stable")[:5]
-        hits = [
-            Hit(
-                codes[i][0],
-                codes[i][1],
-                None,
-                "matter",
-                float(fused[i]),
-                {"semantic": float(a.signals["semantic"][i])},
-                {},
-            )
-            for i in top
-        ]
-        decision, _, shown = decide(hits, thresholds=thresholds, topic=a.topic, empty=a.refused)
+        decision, _, shown = decide(a.hits, thresholds=thresholds, topic=a.topic, empty=a.refused)
         out.append((decision, shown[0].code if decision is Decision.ANSWER else None))
     return out
 
@@ -162,12 +153,11 @@ def decisions(
 def threshold_search(engine: Engine, good: list[Row], bad: list[Row]) -> None:
     assert engine.index is not None
     weights = engine.index.weights
-    codes = engine.index.codes_and_titles()
     asked_good, asked_bad = ask_all(engine, good), ask_all(engine, bad)
 
     def measure(t: Thresholds) -> tuple[float, float, float, float]:
-        g = decisions(asked_good, weights, t, codes)
-        b = decisions(asked_bad, weights, t, codes)
+        g = decisions(asked_good, t)
+        b = decisions(asked_bad, t)
         declined_bad = sum(d is Decision.NONE for d, _ in b) / len(b)
         declined_good = sum(d is Decision.NONE for d, _ in g) / len(g)
         right = sum(c in a.row.expected for (_, c), a in zip(g, asked_good, strict=True))

@@ -366,12 +366,30 @@ class MatterIndex:
             "fuzzy": self.fuzzy.score(query),
             "semantic": self.semantic.score(query),
         }
-        return {
-            name: np.maximum.reduceat(scores * self._field_weight, self._starts)
-            if scores.size
-            else np.zeros(self.size, dtype=np.float32)
-            for name, scores in unit_scores.items()
-        }, unit_scores
+        return {name: self.per_matter(scores) for name, scores in unit_scores.items()}, unit_scores
+
+    def per_matter(self, unit_scores: Scores) -> Scores:
+        """One signal per matter: the best of its units, each weighted by its field."""
+        if not unit_scores.size:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.maximum.reduceat(unit_scores * self._field_weight, self._starts)
+
+    def adjustment(self, text: str) -> Scores | None:
+        """The region adjustment of every matter for a question's normalised text, if any."""
+        return self._regions.adjustment(text) if self._regions.active else None
+
+    def fuse(
+        self,
+        per_matter: dict[str, Scores],
+        adjustment: Scores | None,
+        weights: dict[str, float] | None = None,
+    ) -> Scores:
+        """The fused 0-1 score of every matter (``weights`` default to :attr:`weights`)."""
+        weights = weights or self.weights
+        fused = sum(weights[name] * per_matter[name] for name in weights)
+        if adjustment is not None:
+            fused = fused + adjustment
+        return np.asarray(fused, dtype=np.float32).clip(0.0, 1.0)
 
     def search(self, query: str | Normalized, *, k: int = 5) -> list[Hit]:
         """The ``k`` best matters, best first, scores in ``[0, 1]``; "" gives nothing."""
@@ -380,11 +398,8 @@ class MatterIndex:
             return []
         per_matter, per_unit = self.signals(norm)
         weights = self.weights
-        fused = sum(weights[name] * per_matter[name] for name in weights)
-        adjustment = self._regions.adjustment(norm.text) if self._regions.active else None
-        if adjustment is not None:
-            fused = fused + adjustment
-        fused = np.asarray(fused, dtype=np.float32).clip(0.0, 1.0)
+        adjustment = self.adjustment(norm.text)
+        fused = self.fuse(per_matter, adjustment)
         # A stable sort: equal scores keep the code order, so a smaller k gives a prefix
         # (argpartition picked arbitrary matters among those tied at the k-th score).
         top = np.argsort(-fused, kind="stable")[:k]
