@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     )
     speech_rate: int = Field(default=170, ge=60, le=400, description="Words per minute.")
     speech_timeout_s: float = Field(default=30.0, gt=0, le=300)
+    speech_cache_mb: int = Field(
+        default=512,
+        ge=0,
+        description="Bound of the speech cache in MB: the least recently used clips go first "
+        "(0: unbounded).",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

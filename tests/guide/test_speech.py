@@ -88,11 +88,14 @@ def test_the_same_text_comes_from_the_cache(speaker: Speaker) -> None:
     assert first is not None
     assert first == again
     path = speaker.audio(first.id)
-    made = path.stat().st_mtime_ns
+    made = path.stat()
     assert speaker.syntheses == 1
     assert speaker.audio(first.id) == path
     assert speaker.syntheses == 1
-    assert path.stat().st_mtime_ns == made
+    # The same file, not rewritten (a rewrite renames a new file in); only its use is stamped.
+    used = path.stat()
+    assert (used.st_ino, used.st_size) == (made.st_ino, made.st_size)
+    assert used.st_mtime_ns >= made.st_mtime_ns
 
 
 def test_another_process_speaks_a_clip_from_its_id(speaker: Speaker) -> None:
@@ -133,6 +136,23 @@ def test_fifty_concurrent_requests(speaker: Speaker) -> None:
         else:
             assert path.stat().st_size > 1000
     assert not list(speaker.cache_dir.glob(".*")), "temporary files left behind"
+
+
+def test_a_pruned_clip_is_made_again_and_a_served_one_counts_as_used(
+    espeak: None, tmp_path: Path
+) -> None:
+    speaker = Speaker(tmp_path, cache_limit_mb=1 / 1024).start()  # 1 KB: every clip is over it
+    clip = speaker.prepare(REPLY)
+    assert clip is not None
+    wav = speaker.audio(clip.id)
+    _cached(tmp_path, wav.name, wav.stat().st_size, 5 * HOUR)  # as if last used hours ago
+    speaker.audio(clip.id)  # served from the cache: used just now
+    assert speaker.prune() == (0, 0)
+    os.utime(wav, (time.time() - 5 * HOUR,) * 2)
+    removed, _ = speaker.prune()
+    assert removed == 1 and not wav.exists()
+    assert _rms(speaker.audio(clip.id)) > 100  # made again from the text, which stayed
+    assert speaker.syntheses == 2
 
 
 def test_mp3(speaker: Speaker) -> None:
@@ -260,6 +280,66 @@ def test_the_constructor_is_cheap_and_validates(tmp_path: Path) -> None:
         Speaker(tmp_path, rate=0)
     with pytest.raises(ValueError, match="timeout"):
         Speaker(tmp_path, timeout_s=0)
+    with pytest.raises(ValueError, match="cache bound"):
+        Speaker(tmp_path, cache_limit_mb=-1)
+
+
+# -- the cache's bound ------------------------------------------------------------------------
+
+KB = 1024
+HOUR = 3600.0
+
+
+def _cached(folder: Path, name: str, size: int, age_s: float) -> Path:
+    path = folder / name
+    path.write_bytes(b"x" * size)
+    stamp = time.time() - age_s
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_pruning_goes_by_last_use_audio_first_and_spares_what_is_in_use(tmp_path: Path) -> None:
+    """A 100 KB bound over 150 KB: down to 80 KB, oldest audio first, texts only after audio."""
+    speaker = Speaker(tmp_path, cache_limit_mb=100 / 1024)
+    a, b, c, d = ("a" * 32, "b" * 32, "c" * 32, "d" * 32)
+    files = {
+        "old audio": _cached(tmp_path, f"{a}.wav", 30 * KB, 5 * HOUR),
+        "old mp3": _cached(tmp_path, f"{a}.mp3", 10 * KB, 4 * HOUR),
+        "oldest text": _cached(tmp_path, f"{a}.txt", 10 * KB, 9 * HOUR),
+        "audio in use": _cached(tmp_path, f"{b}.wav", 40 * KB, 60),
+        "newer audio": _cached(tmp_path, f"{c}@1.5.wav", 30 * KB, 1 * HOUR),
+        "recent text": _cached(tmp_path, f"{d}.txt", 30 * KB, 2 * HOUR),
+        "a writer's part": _cached(tmp_path, f".{d}.wav.x.part", 50 * KB, 9 * HOUR),
+        "not the cache's": _cached(tmp_path, "notes.md", 50 * KB, 9 * HOUR),
+    }
+    assert speaker.prune() == (3, 70 * KB)
+    gone = {name for name, path in files.items() if not path.exists()}
+    # 150 KB of cache files: the three older audio files (70 KB) bring it to 80 KB; the text
+    # that is older still stays, since a clip whose text goes cannot be made again.
+    assert gone == {"old audio", "old mp3", "newer audio"}
+    assert speaker.prune() == (0, 0)  # under the bound now
+
+
+@pytest.mark.parametrize(
+    ("limit_mb", "ages_s", "removed"),
+    [
+        (0, [5 * HOUR] * 4, 0),  # unbounded
+        (1, [5 * HOUR] * 4, 0),  # 160 KB under a 1 MB bound
+        (100 / 1024, [60, 60, 60, 60], 0),  # over, but all used in the last ten minutes
+        (100 / 1024, [5 * HOUR, 4 * HOUR, 60, 60], 2),  # over: the two old ones, in use stay
+    ],
+)
+def test_pruning_table(tmp_path: Path, limit_mb: float, ages_s: list[float], removed: int) -> None:
+    speaker = Speaker(tmp_path, cache_limit_mb=limit_mb)
+    for i, age in enumerate(ages_s):
+        _cached(tmp_path, f"{i:032x}.wav", 40 * KB, age)
+    assert speaker.prune()[0] == removed
+    assert len(list(tmp_path.glob("*.wav"))) == len(ages_s) - removed
+
+
+def test_the_bound_comes_from_the_settings(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, speech_cache_mb=64)
+    assert Speaker.from_settings(settings).cache_limit == 64 * 1024 * 1024
 
 
 # -- the time-stretch -------------------------------------------------------------------------

@@ -76,6 +76,7 @@ T = TypeVar("T")
 
 DEFAULT_VOICE = "cmn-latn-pinyin"
 FORMATS = ("wav", "mp3")
+_CACHED = frozenset({".wav", ".mp3", ".txt"})  # what the cache holds, and prunes
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 MP3_KBPS = 64
 #: RMS (of 16-bit samples) below which a clip is silence, not speech; espeak-ng speaks at ~3000.
@@ -87,6 +88,10 @@ _WAV_HEADER = 44
 _POLL_S = 0.01
 _CONFIGURE_S = 5.0
 _STALE_PART_S = 3600.0
+#: A cache file used this recently is never pruned: a path just handed out may be being sent.
+_PRUNE_GRACE_S = 600.0
+#: Pruning goes down to this share of the bound, so it does not run again at the next clip.
+_PRUNE_TO = 0.8
 _LOCK_STRIPES = 64
 
 
@@ -442,13 +447,25 @@ class Speaker:
     """
 
     def __init__(
-        self, cache_dir: Path, *, voice: str | None = None, rate: int = 170, timeout_s: float = 30.0
+        self,
+        cache_dir: Path,
+        *,
+        voice: str | None = None,
+        rate: int = 170,
+        timeout_s: float = 30.0,
+        cache_limit_mb: float = 512,
     ) -> None:
         if not 1 <= rate <= 1000:
             raise ValueError(f"speech rate {rate} is not a rate in words per minute")
         if not timeout_s > 0:
             raise ValueError(f"speech timeout {timeout_s} must be positive")
+        if not cache_limit_mb >= 0:
+            raise ValueError(f"speech cache bound {cache_limit_mb} MB must not be negative")
         self.cache_dir = Path(cache_dir)
+        #: Bytes the cache may hold (0: unbounded); see :meth:`prune`.
+        self.cache_limit = int(cache_limit_mb * 1024 * 1024)
+        self._written = 0  # bytes written since the last pruning
+        self._prune_lock = threading.Lock()
         self.wanted_voice = voice or DEFAULT_VOICE
         self.rate = rate
         self.timeout_s = timeout_s
@@ -469,6 +486,7 @@ class Speaker:
             voice=settings.speech_voice,
             rate=settings.speech_rate,
             timeout_s=settings.speech_timeout_s,
+            cache_limit_mb=settings.speech_cache_mb,
         )
 
     # -- state --------------------------------------------------------------------------------
@@ -525,6 +543,7 @@ class Speaker:
         except OSError as exc:
             return f"the speech cache {self.cache_dir} cannot be created: {exc}"
         self._remove_stale_parts()
+        self.prune()
         engine, reason = _engine_thread(self.timeout_s)
         if engine is None:
             return reason
@@ -563,6 +582,56 @@ class Speaker:
                 if part.stat().st_mtime < cutoff:
                     part.unlink()
 
+    def prune(self) -> tuple[int, int]:
+        """Keep the cache under :attr:`cache_limit`; returns (files removed, bytes freed).
+
+        Over the bound, the least recently used files go first, down to 80% of it: audio before
+        texts, since audio is made again from its text on demand, while a clip whose text goes is
+        unknown from then on. A file used in the last ten minutes stays. Runs at start and after
+        every tenth of the bound written; one pruning at a time per speaker (others skip).
+        """
+        if not self.cache_limit or not self._prune_lock.acquire(blocking=False):
+            return 0, 0
+        try:
+            self._written = 0
+            files: list[tuple[bool, float, int, Path]] = []
+            with os.scandir(self.cache_dir) as entries:
+                for entry in entries:
+                    suffix = Path(entry.name).suffix
+                    if entry.name.startswith(".") or suffix not in _CACHED:
+                        continue
+                    with suppress(OSError):
+                        info = entry.stat()
+                        files.append((suffix == ".txt", info.st_mtime, info.st_size, Path(entry)))
+            total = sum(size for _, _, size, _ in files)
+            if total <= self.cache_limit:
+                return 0, 0
+            cutoff = time.time() - _PRUNE_GRACE_S
+            target = self.cache_limit * _PRUNE_TO
+            removed = freed = 0
+            for _, mtime, size, path in sorted(files):
+                if total - freed <= target:
+                    break
+                if mtime >= cutoff:
+                    continue
+                with suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+                    freed += size
+            log.info("speech cache pruned: %d files, %.1f MB", removed, freed / 2**20)
+            return removed, freed
+        except OSError as exc:  # a cache that cannot be listed is no reason to fail a reply
+            log.warning("cannot prune the speech cache %s: %s", self.cache_dir, exc)
+            return 0, 0
+        finally:
+            self._prune_lock.release()
+
+    def _wrote(self, size: int) -> None:
+        """Count bytes written to the cache; prune after every tenth of the bound."""
+        self._written += size
+        if self.cache_limit and self._written > self.cache_limit // 10:
+            self.prune()
+
     def close(self) -> None:
         """Stop taking work; clips being synthesised are finished (the engine thread lives on:
         espeak-ng cannot be initialised twice in one process)."""
@@ -586,12 +655,14 @@ class Speaker:
             return None
         clip = Clip(clip_id(voice.id, self.rate, spoken), spoken)
         path = self.cache_dir / f"{clip.id}.txt"
-        if not path.exists():
+        if not _used(path):
+            data = spoken.encode("utf-8")
             try:
-                _write_atomic(path, spoken.encode("utf-8"))
+                _write_atomic(path, data)
             except OSError as exc:
                 log.warning("cannot store the text of clip %s: %s", clip.id, exc)
                 return None
+            self._wrote(len(data))
         return clip
 
     def prefetch(self, clip_id: str) -> None:
@@ -615,7 +686,7 @@ class Speaker:
             raise SpeechFormatInvalid(f"speed {speed} is not within {MIN_SPEED}-{MAX_SPEED}")
         speed = round(speed, 2)
         target = self.cache_dir / f"{clip_id}{'' if speed == 1.0 else f'@{speed:g}'}.{fmt}"
-        if target.exists():
+        if _used(target):
             return target
         if fmt == "mp3":
             wav = self.audio(clip_id, "wav", speed=speed)
@@ -659,8 +730,11 @@ class Speaker:
     def _done(self, clip_id: str, future: Future[NDArray[np.int16]]) -> None:
         with self._lock:
             self._inflight.pop(clip_id, None)
-            if not future.cancelled() and future.exception() is None:
-                self._syntheses += 1
+            made = not future.cancelled() and future.exception() is None
+            self._syntheses += made
+        if made:
+            with suppress(OSError):
+                self._wrote((self.cache_dir / f"{clip_id}.wav").stat().st_size)
 
     def _text(self, cid: str) -> str:
         """The spoken form ``prepare`` stored for this id, checked against this speaker's voice."""
@@ -682,8 +756,21 @@ class Speaker:
         """Make a file from another once, whoever asks at the same time."""
         with self._stripes[hash(target.name) % _LOCK_STRIPES]:
             if not target.exists():
-                _write_atomic(target, make())
+                data = make()
+                _write_atomic(target, data)
+                self._wrote(len(data))
         return target
+
+
+def _used(path: Path) -> bool:
+    """Whether a cache file exists, marking it as just used (pruning goes by last use)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    except OSError:  # a read-only cache still serves its files
+        return path.exists()
+    return True
 
 
 def _valid(clip_id: str) -> str:
