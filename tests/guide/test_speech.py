@@ -150,7 +150,8 @@ def test_a_pruned_clip_is_made_again_and_a_served_one_counts_as_used(
     assert speaker.prune() == (0, 0)
     os.utime(wav, (time.time() - 5 * HOUR,) * 2)
     removed, _ = speaker.prune()
-    assert removed == 1 and not wav.exists()
+    assert removed == 1
+    assert not wav.exists()
     assert _rms(speaker.audio(clip.id)) > 100  # made again from the text, which stayed
     assert speaker.syntheses == 2
 
