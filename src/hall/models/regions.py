@@ -62,18 +62,17 @@ def place_names(regions: Iterable[str | None]) -> dict[str, str]:
     return {name: part for name, part in names.items() if len(name) >= 2}
 
 
-def applies(matter: Sequence[str], home: Sequence[str]) -> bool:
-    """Whether a matter of region ``matter`` serves citizens of ``home``."""
-    if not matter or not home:
-        return True
-    if set(matter) <= set(home):
-        return True
-    return home[-1] in matter  # a sub-area of the home
-
-
 def _local(matter: Sequence[str], home: Sequence[str]) -> bool:
     """Whether a matter is the home's own: of the home itself or of a sub-area of it."""
     return bool(matter and home) and home[-1] in matter
+
+
+def applies(matter: Sequence[str], home: Sequence[str]) -> bool:
+    """Whether a matter of region ``matter`` serves citizens of ``home``: one with no region, a
+    broader one the home lies in (the province's), or the home's own."""
+    if not matter or not home:
+        return True
+    return set(matter) <= set(home) or _local(matter, home)
 
 
 class RegionPreference:
