@@ -585,6 +585,9 @@ def test_dry_run_reports_counts_and_writes_nothing(
         "unchanged": 1,
         "retired": 1,
         "dry_run": True,
+        "created_codes": ["S9"],
+        "updated_fields": {"S2": ["department"]},
+        "retired_codes": ["S3"],
     }
     assert snapshot(seeded) == before
 

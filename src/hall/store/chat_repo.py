@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from hall.store.audit_repo import Part, bump_revision, record_audit
 from hall.store.tables import ChatSessionRow, HallSettingRow, HistoryRow, utcnow
 
 __all__ = [
@@ -108,13 +109,30 @@ def get_hall_setting(session: Session, key: str) -> Any | None:
 
 
 def put_hall_setting(session: Session, key: str, value: Any, *, by: str = "system") -> None:
+    """Store a setting; an actual change is audited with before and after, and every process
+    picks it up (the settings' revision moves)."""
     row = session.get(HallSettingRow, key)
+    before = None if row is None else row.value
+    if before == value:
+        return
     if row is None:
         session.add(HallSettingRow(key=key, value=value, updated_by=by, updated_at=utcnow()))
     else:
         row.value = value
         row.updated_by = by
         row.updated_at = utcnow()
+    session.flush()
+    bump_revision(session, Part.SETTINGS)
+    record_audit(
+        session,
+        actor=by,
+        action="update",
+        target_type="setting",
+        target_id=key,
+        summary=key,
+        before=before,
+        after=value,
+    )
 
 
 def popular_matter_codes(session: Session, *, limit: int = 8) -> list[str]:

@@ -9,10 +9,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hall.store.audit_repo import Part, bump_revision, record_audit
 from hall.store.tables import HistoryRow, LexiconChangeRow, LexiconEntryRow, utcnow
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "LexiconItem",
     "add_lexicon_entries",
     "bank_sizes",
+    "history_counts",
     "list_history",
     "list_lexicon_changes",
     "list_lexicon_entries",
@@ -73,16 +76,17 @@ def _log(session: Session, bank: str, action: str, item: LexiconItem, by: str) -
     )
 
 
-def add_lexicon_entries(
-    session: Session, bank: str, items: Iterable[LexiconItem], *, by: str
-) -> int:
-    """Add entries not yet in the bank (same term and value); an existing one gets the weight."""
+def _add(
+    session: Session, bank: str, items: Iterable[LexiconItem], by: str
+) -> tuple[list[LexiconItem], list[LexiconItem]]:
+    """Add entries not yet in the bank; an existing one gets the weight. (added, reweighted)"""
     existing = {
         row.digest: row
         for row in session.scalars(select(LexiconEntryRow).where(LexiconEntryRow.bank == bank))
     }
     now = utcnow()
-    added = 0
+    added: list[LexiconItem] = []
+    reweighted: list[LexiconItem] = []
     for item in items:
         row = existing.get(item.digest)
         if row is not None:
@@ -91,6 +95,7 @@ def add_lexicon_entries(
                 row.updated_by = by
                 row.updated_at = now
                 _log(session, bank, "update", item, by)
+                reweighted.append(item)
             continue
         row = LexiconEntryRow(
             bank=bank,
@@ -105,15 +110,15 @@ def add_lexicon_entries(
         session.add(row)
         existing[item.digest] = row
         _log(session, bank, "add", item, by)
-        added += 1
+        added.append(item)
     session.flush()
-    return added
+    return added, reweighted
 
 
-def remove_lexicon_entries(
-    session: Session, bank: str, items: Iterable[LexiconItem], *, by: str
-) -> int:
-    removed = 0
+def _remove(
+    session: Session, bank: str, items: Iterable[LexiconItem], by: str
+) -> list[LexiconItem]:
+    removed = []
     for item in items:
         result = session.execute(
             delete(LexiconEntryRow).where(
@@ -122,8 +127,59 @@ def remove_lexicon_entries(
         )
         if result.rowcount:  # type: ignore[attr-defined]
             _log(session, bank, "remove", item, by)
-            removed += 1
+            removed.append(item)
     return removed
+
+
+def _plain(items: Sequence[LexiconItem]) -> list[list[Any]]:
+    return [[i.term, i.value, i.weight] for i in items]
+
+
+def _audit(
+    session: Session,
+    bank: str,
+    by: str,
+    action: str,
+    added: Sequence[LexiconItem],
+    removed: Sequence[LexiconItem],
+    reweighted: Sequence[LexiconItem] = (),
+) -> None:
+    """One audit row per change of a bank (not per entry), and the lexicons' revision."""
+    if not (added or removed or reweighted):
+        return
+    bump_revision(session, Part.LEXICONS)
+    parts = [f"{len(added)} added", f"{len(removed)} removed"]
+    if reweighted:
+        parts.append(f"{len(reweighted)} reweighted")
+    record_audit(
+        session,
+        actor=by,
+        action=action,
+        target_type="lexicon",
+        target_id=bank,
+        summary=", ".join(parts),
+        before={"removed": _plain(removed)} if removed else None,
+        after={"added": _plain(added), "reweighted": _plain(reweighted)}
+        if added or reweighted
+        else None,
+    )
+
+
+def add_lexicon_entries(
+    session: Session, bank: str, items: Iterable[LexiconItem], *, by: str
+) -> int:
+    """Add entries not yet in the bank (same term and value); an existing one gets the weight."""
+    added, reweighted = _add(session, bank, items, by)
+    _audit(session, bank, by, "add_entries", added, [], reweighted)
+    return len(added)
+
+
+def remove_lexicon_entries(
+    session: Session, bank: str, items: Iterable[LexiconItem], *, by: str
+) -> int:
+    removed = _remove(session, bank, items, by)
+    _audit(session, bank, by, "remove_entries", [], removed)
+    return len(removed)
 
 
 def replace_lexicon_bank(
@@ -132,11 +188,10 @@ def replace_lexicon_bank(
     """Make the bank hold exactly ``items``; returns (added, removed)."""
     current = list_lexicon_entries(session, bank)
     wanted = {item.digest for item in items}
-    removed = remove_lexicon_entries(
-        session, bank, [i for i in current if i.digest not in wanted], by=by
-    )
-    added = add_lexicon_entries(session, bank, items, by=by)
-    return added, removed
+    removed = _remove(session, bank, [i for i in current if i.digest not in wanted], by)
+    added, reweighted = _add(session, bank, items, by)
+    _audit(session, bank, by, "replace", added, removed, reweighted)
+    return len(added), len(removed)
 
 
 def list_lexicon_changes(
@@ -225,3 +280,13 @@ def list_history(
         )
         for r in session.scalars(query)
     ]
+
+
+def history_counts(session: Session, *, since: datetime) -> dict[str, int]:
+    """Questions asked since ``since``, by the guide's decision."""
+    rows = session.execute(
+        select(HistoryRow.decision, func.count())
+        .where(HistoryRow.asked_at >= since)
+        .group_by(HistoryRow.decision)
+    )
+    return {str(decision): int(count) for decision, count in rows}

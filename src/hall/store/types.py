@@ -226,12 +226,14 @@ def _context(info: ValidationInfo, key: str, default: int) -> int:
 
 
 class Question(BaseModel):
-    """An alternate phrasing of a matter, with its provenance."""
+    """An alternate phrasing of a matter, with its provenance (and its row id once stored)."""
 
     model_config = ConfigDict(frozen=True)
 
     text: str
     source: QuestionSource
+    id: int | None = None
+    created_at: datetime | None = None
 
 
 class Matter(BaseModel):
@@ -251,13 +253,19 @@ class Matter(BaseModel):
 
 
 class UpsertReport(BaseModel):
-    """What one import did (or, on a dry run, would do) to the store."""
+    """What one import did (or, on a dry run, would do) to the store.
+
+    The codes (and, for updates, the fields that change) are what a dry run's preview shows.
+    """
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     retired: int = 0
     dry_run: bool = False
+    created_codes: list[str] = Field(default_factory=list)
+    updated_fields: dict[str, list[str]] = Field(default_factory=dict)
+    retired_codes: list[str] = Field(default_factory=list)
 
     @property
     def total(self) -> int:
