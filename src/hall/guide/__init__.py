@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hall.guide.decision import Decision, Reason, Thresholds, decide
 from hall.guide.dialogue import ELEMENT_LABELS, Dialogue, Element, Reply, Suggestion, Turn
-from hall.guide.engine import Answer, Engine, Result
+from hall.guide.engine import Answer, Engine, Result, Snapshot
 from hall.guide.errors import (
     ConversationConflict,
     EngineNotReady,
@@ -21,7 +21,14 @@ from hall.guide.errors import (
     SpeechUnavailable,
 )
 from hall.guide.evaluation import EvalReport, EvalRow, evaluate, read_eval_file
-from hall.guide.hall_info import Announcement, HallInfo, load_hall_info, save_hall_info
+from hall.guide.hall_info import (
+    Announcement,
+    HallInfo,
+    load_hall_info,
+    parse_hall_info,
+    save_hall_info,
+)
+from hall.guide.live import Refresher
 from hall.guide.persona import Look, Persona, State, load_persona, save_persona
 from hall.guide.speech import Clip, Speaker
 
@@ -45,8 +52,10 @@ __all__ = [
     "Persona",
     "PersonaInvalid",
     "Reason",
+    "Refresher",
     "Reply",
     "Result",
+    "Snapshot",
     "Speaker",
     "SpeechError",
     "SpeechFailed",
@@ -61,6 +70,7 @@ __all__ = [
     "evaluate",
     "load_hall_info",
     "load_persona",
+    "parse_hall_info",
     "read_eval_file",
     "save_hall_info",
     "save_persona",

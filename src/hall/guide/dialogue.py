@@ -336,22 +336,35 @@ class Dialogue:
     def __init__(
         self,
         engine: Engine,
-        persona: Persona,
+        persona: Persona | None = None,
         *,
         ttl: timedelta = timedelta(minutes=30),
         popular: int = 4,
         seed: int | None = None,
     ) -> None:
         self.engine = engine
-        self.persona = persona
+        self._persona = persona
         self.ttl = ttl
         self.popular_count = popular
         self._random = random.Random(seed)
 
+    @property
+    def persona(self) -> Persona:
+        """The persona given at construction, or else the engine's snapshot's (an admin's edit
+        is live in every process)."""
+        return self._persona or self.engine.snapshot.persona
+
     # -- the turn -------------------------------------------------------------------------
 
     def turn(self, message: str, *, session_id: str | None = None, channel: str = "chat") -> Turn:
-        """Answer one message of a conversation (a new one when the id is unknown or expired)."""
+        """Answer one message of a conversation (a new one when the id is unknown or expired).
+
+        The whole turn reads one snapshot of the engine, whatever swaps meanwhile.
+        """
+        with self.engine.pinned():
+            return self._turn(message, session_id=session_id, channel=channel)
+
+    def _turn(self, message: str, *, session_id: str | None, channel: str) -> Turn:
         store = self.engine.store
         with store.session() as session:
             chat = load_chat_session(session, session_id) if session_id else None
@@ -478,13 +491,8 @@ class Dialogue:
     # -- replies --------------------------------------------------------------------------
 
     def _fill(self, **extra: str) -> dict[str, str]:
-        settings = self.engine.settings
-        return {
-            "name": self.persona.name,
-            "phone": settings.hall_phone,
-            "hours": settings.hall_hours,
-            **extra,
-        }
+        hall = self.engine.snapshot.hall
+        return {"name": self.persona.name, "phone": hall.phone, "hours": hall.hours, **extra}
 
     def _record(self, code: str) -> MatterRecord | None:
         with self.engine.store.session(commit=False) as session:

@@ -2,8 +2,14 @@
 
 One engine per process, loaded once (FastAPI's lifespan, or the CLI): it seeds the shipped
 lexicons into an empty store, builds the normaliser and the index (reusing the persisted vectors),
-and then answers from any thread. ``refresh()`` rebuilds after the catalogue or lexicons change;
-only new texts are encoded.
+and then answers from any thread.
+
+What it answers from is one immutable :class:`Snapshot` (lexicons, normaliser, index, chit-chat
+triggers, persona, hall information), built off the request path and swapped in one assignment.
+``refresh()`` builds the next one when the store's revisions moved, rebuilding only the parts
+that changed (a persona edit re-reads the persona; a catalogue edit re-reads the matters whose
+revision moved and encodes only new texts). A reader pins the snapshot once per question or
+turn (:meth:`Engine.pinned`), so it never sees half of two.
 """
 
 from __future__ import annotations
@@ -12,12 +18,19 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
 from hall.guide.decision import Decision, Reason, Thresholds, decide
 from hall.guide.errors import EngineNotReady
+from hall.guide.hall_info import HallInfo, load_hall_info
+from hall.guide.persona import Persona, load_persona
 from hall.lexicons import (
     Bank,
     LexiconSet,
@@ -36,9 +49,18 @@ from hall.models import (
     make_encoder,
 )
 from hall.settings import Settings
-from hall.store import Matter, Store, get_matters, matter_revisions, record_question
+from hall.store import (
+    Matter,
+    Part,
+    Store,
+    get_matters,
+    matter_revisions,
+    read_revisions,
+    record_question,
+)
+from hall.store.tables import utcnow
 
-__all__ = ["Answer", "Engine", "Result"]
+__all__ = ["Answer", "Engine", "Result", "Snapshot"]
 
 log = logging.getLogger("hall.guide")
 
@@ -88,6 +110,37 @@ def _result(hit: Hit, norm: Normalized) -> Result:
     return Result(hit.code, hit.title, hit.score, hit.department, hit.kind, _why(hit, norm))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one process answers from, as one value: swapped whole, never changed."""
+
+    #: Part -> the store's revision it was built from (see ``hall.store.Part``).
+    revisions: Mapping[str, int]
+    built_at: datetime
+    lexicons: LexiconSet
+    normalizer: Normalizer
+    index: MatterIndex
+    triggers: tuple[tuple[str, str], ...]
+    trigger_phrases: tuple[str, ...]
+    persona: Persona
+    hall: HallInfo
+    matters: Mapping[str, Matter]
+    questions: int
+    build: BuildReport
+
+    @property
+    def revision(self) -> int:
+        """One number for the whole: the sum of the parts' revisions (each only grows)."""
+        return sum(self.revisions.values())
+
+    def age_s(self) -> float:
+        return (utcnow() - self.built_at).total_seconds()
+
+
+#: The snapshot a request pinned: every read within it sees the same one.
+_PINNED: ContextVar[Snapshot | None] = ContextVar("hall_pinned_snapshot", default=None)
+
+
 class Engine:
     """The guide engine. Construct cheaply; call :meth:`load` once before asking."""
 
@@ -105,97 +158,204 @@ class Engine:
         )
         self._lock = threading.Lock()
         self._random = random.Random()
-        self.lexicons: LexiconSet | None = None
-        self.normalizer: Normalizer | None = None
-        self.index: MatterIndex | None = None
-        self._triggers: list[tuple[str, str]] = []
-        self._trigger_phrases: list[str] = []
-        self.last_build: BuildReport | None = None
-        self._matters: dict[str, Matter] = {}  # the last read, by code
+        self._snapshot: Snapshot | None = None
+        self._seeded = False
+
+    # -- the snapshot ---------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The pinned snapshot of this request, or else the current one."""
+        snap = _PINNED.get() or self._snapshot
+        if snap is None:
+            raise EngineNotReady("the engine has not been loaded")
+        return snap
+
+    @contextmanager
+    def pinned(self) -> Iterator[Snapshot]:
+        """Answer everything inside from one snapshot (nested pins keep the outer one)."""
+        outer = _PINNED.get()
+        if outer is not None:
+            yield outer
+            return
+        snap = self.snapshot
+        token = _PINNED.set(snap)
+        try:
+            yield snap
+        finally:
+            _PINNED.reset(token)
+
+    def _current(self) -> Snapshot | None:
+        return _PINNED.get() or self._snapshot
+
+    @property
+    def lexicons(self) -> LexiconSet | None:
+        snap = self._current()
+        return snap.lexicons if snap else None
+
+    @property
+    def normalizer(self) -> Normalizer | None:
+        snap = self._current()
+        return snap.normalizer if snap else None
+
+    @property
+    def index(self) -> MatterIndex | None:
+        snap = self._current()
+        return snap.index if snap else None
+
+    @property
+    def last_build(self) -> BuildReport | None:
+        snap = self._snapshot
+        return snap.build if snap else None
 
     # -- loading --------------------------------------------------------------------------
 
     @property
     def ready(self) -> bool:
-        return self.index is not None
+        return self._snapshot is not None
 
     def load(self) -> Engine:
         """Seed lexicons, build normaliser and index (idempotent: a second call does nothing)."""
-        if self.index is None:
+        if self._snapshot is None:
             self.refresh()
         return self
 
-    def refresh(self) -> BuildReport:
-        """Rebuild from the store as it is now; the persisted vectors spare re-encoding."""
+    def stale(self) -> bool:
+        """Whether the store moved since the snapshot was built (one small query)."""
+        snap = self._snapshot
+        if snap is None:
+            return True
+        with self.store.session(commit=False) as session:
+            return read_revisions(session) != dict(snap.revisions)
+
+    def refresh(self, *, force: bool = False) -> BuildReport:
+        """Build the next snapshot from the store as it is now, and swap it in.
+
+        Only the parts whose revision moved are rebuilt (``force``: every part); the persisted
+        vectors spare re-encoding. Requests keep being answered from the old snapshot meanwhile.
+        """
         with self._lock:
-            seed_defaults(self.store)
-            lexicons = load_lexicons(self.store)
-            matters = self._read_matters()
-            normalizer = self._normalizer(lexicons, matters)
-            self.encoder.load()
-            index = MatterIndex(
-                normalizer,
-                self.encoder,
-                settings=IndexSettings(
-                    home_region=self.settings.home_region,
-                    region_penalty=self.settings.region_penalty,
-                    region_bonus=self.settings.region_bonus,
-                    region_local=self.settings.region_local_bonus,
-                ),
-                lexicons_digest=lexicons.digest(),
-            )
-            if self.index is not None:
-                index.carry_over(self.index)
+            old = self._snapshot
+            if not self._seeded:
+                seed_defaults(self.store)
+                self._seeded = True
+            with self.store.session(commit=False) as session:
+                revisions = read_revisions(session)
+            if old is not None and not force and revisions == dict(old.revisions):
+                return old.build
+
+            def moved(part: Part) -> bool:
+                return force or old is None or revisions.get(part) != old.revisions.get(part.value)
+
+            if moved(Part.LEXICONS) or old is None:
+                lexicons = load_lexicons(self.store)
             else:
-                try:
-                    index.load_cache(self.settings.index_dir)
-                except IndexCorrupt as exc:  # a cache is only a cache: rebuild it
-                    log.warning("ignoring the index cache: %s", exc)
-            report = index.build(matters)
-            # Cheap when nothing changed: the vectors file is named by its content.
-            index.save(self.settings.index_dir)
-            self._triggers = [
-                (normalizer.compact(phrase), intent)
-                for intent, phrases in lexicons.replies(Bank.TRIGGERS).items()
-                for phrase in phrases
-                if normalizer.compact(phrase)
-            ]
-            self._trigger_phrases = [phrase for phrase, _ in self._triggers]
-            self.lexicons, self.normalizer, self.index = lexicons, normalizer, index
-            self.last_build = report
+                lexicons = old.lexicons
+            matters: Mapping[str, Matter]
+            if moved(Part.CATALOGUE) or old is None:
+                matters = self._read_matters(old.matters if old and not force else {})
+            else:
+                matters = old.matters
+            if old is None or moved(Part.LEXICONS) or moved(Part.CATALOGUE):
+                normalizer = self._normalizer(lexicons, matters, old)
+                index, report = self._index(lexicons, normalizer, matters, old)
+                triggers = tuple(
+                    (normalizer.compact(phrase), intent)
+                    for intent, phrases in lexicons.replies(Bank.TRIGGERS).items()
+                    for phrase in phrases
+                    if normalizer.compact(phrase)
+                )
+            else:
+                normalizer, index, report, triggers = (
+                    old.normalizer,
+                    old.index,
+                    old.build,
+                    old.triggers,
+                )
+            if old is None or moved(Part.SETTINGS):
+                persona = load_persona(self.store, name=self.settings.guide_name)
+                hall = load_hall_info(self.store, self.settings)
+            else:
+                persona, hall = old.persona, old.hall
+            self._snapshot = Snapshot(
+                revisions=MappingProxyType(dict(revisions)),
+                built_at=utcnow(),
+                lexicons=lexicons,
+                normalizer=normalizer,
+                index=index,
+                triggers=triggers,
+                trigger_phrases=tuple(phrase for phrase, _ in triggers),
+                persona=persona,
+                hall=hall,
+                matters=MappingProxyType(matters),
+                questions=sum(len(m.question_items) for m in matters.values()),
+                build=report,
+            )
             return report
 
-    def _read_matters(self) -> list[Matter]:
+    def _index(
+        self,
+        lexicons: LexiconSet,
+        normalizer: Normalizer,
+        matters: Mapping[str, Matter],
+        old: Snapshot | None,
+    ) -> tuple[MatterIndex, BuildReport]:
+        self.encoder.load()
+        index = MatterIndex(
+            normalizer,
+            self.encoder,
+            settings=IndexSettings(
+                home_region=self.settings.home_region,
+                region_penalty=self.settings.region_penalty,
+                region_bonus=self.settings.region_bonus,
+                region_local=self.settings.region_local_bonus,
+            ),
+            lexicons_digest=lexicons.digest(),
+        )
+        if old is not None:
+            index.carry_over(old.index)
+        else:
+            try:
+                index.load_cache(self.settings.index_dir)
+            except IndexCorrupt as exc:  # a cache is only a cache: rebuild it
+                log.warning("ignoring the index cache: %s", exc)
+        report = index.build([matters[code] for code in sorted(matters)])
+        # Cheap when nothing changed: the vectors file is named by its content.
+        index.save(self.settings.index_dir)
+        return index, report
+
+    def _read_matters(self, kept: Mapping[str, Matter]) -> dict[str, Matter]:
         """The active matters, by code; only those whose revision moved since the last read are
         loaded again (reading 3,674 matters whole takes over a second)."""
         with self.store.session(commit=False) as session:
             revisions = matter_revisions(session, include_retired=False)
-            kept = self._matters
             stale = [c for c, r in revisions.items() if c not in kept or kept[c].revision != r]
             fresh = {m.record.code: m for m in get_matters(session, stale)}
         # A matter retired between the two reads comes back retired: leave it out.
         current = {
             code: fresh.get(code) or kept[code]
-            for code in revisions
+            for code in sorted(revisions)
             if code in fresh or code in kept
         }
-        current = {c: m for c, m in current.items() if m.record.status == "active"}
-        self._matters = current
-        return [current[code] for code in sorted(current)]
+        return {c: m for c, m in current.items() if m.record.status == "active"}
 
-    def _normalizer(self, lexicons: LexiconSet, matters: list[Matter]) -> Normalizer:
+    def _normalizer(
+        self, lexicons: LexiconSet, matters: Mapping[str, Matter], old: Snapshot | None
+    ) -> Normalizer:
         """A normaliser for these lexicons and catalogue words; the current one if unchanged."""
         vocabulary = tuple(
-            dict.fromkeys(w for m in matters for w in (*m.record.aliases, *m.record.keywords))
+            dict.fromkeys(
+                w
+                for code in sorted(matters)
+                for w in (*matters[code].record.aliases, *matters[code].record.keywords)
+            )
         )
-        current = self.normalizer
         if (
-            current is not None
-            and current.vocabulary == vocabulary
-            and self.lexicons is not None
-            and self.lexicons.digest() == lexicons.digest()
+            old is not None
+            and old.normalizer.vocabulary == vocabulary
+            and old.lexicons.digest() == lexicons.digest()
         ):
-            return current
+            return old.normalizer
         return Normalizer(
             lexicons, vocabulary=vocabulary, cache_dir=self.settings.data_dir / "cache"
         ).load()
@@ -204,25 +364,26 @@ class Engine:
 
     def _chitchat(self, query: str, norm: Normalized) -> str | None:
         """The chit-chat intent of a question that is only chit-chat, if any."""
-        assert self.normalizer is not None
-        text = self.normalizer.compact(query)
-        if not text or not self._triggers:
+        snap = self.snapshot
+        text = snap.normalizer.compact(query)
+        if not text or not snap.triggers:
             return None
-        best = process.extractOne(text, self._trigger_phrases, scorer=fuzz.ratio, score_cutoff=88)
+        best = process.extractOne(text, snap.trigger_phrases, scorer=fuzz.ratio, score_cutoff=88)
         if best is not None:
-            return self._triggers[best[2]][1]
+            return snap.triggers[best[2]][1]
         if not norm.tokens:
             # Only stopwords and particles left: a greeting or thanks wrapped in politeness.
-            for phrase, intent in self._triggers:
+            for phrase, intent in snap.triggers:
                 if len(phrase) >= 2 and phrase in text:
                     return intent
         return None
 
     def reply_for(self, reason: Reason, intent: str | None) -> str | None:
         """The reply text of a decline: a random chit-chat answer, a civility prompt, a fallback."""
-        lexicons = self.lexicons
-        assert lexicons is not None
-        fill = {"name": self.settings.guide_name, "phone": self.settings.hall_phone}
+        snap = self.snapshot
+        lexicons = snap.lexicons
+        name, phone, hours = snap.persona.name, snap.hall.phone, snap.hall.hours
+        fill = {"name": name, "phone": phone}
         choices: tuple[str, ...] = ()
         if reason is Reason.CHITCHAT and intent:
             choices = lexicons.replies(Bank.CHITCHAT).get(intent, ())
@@ -231,7 +392,7 @@ class Engine:
                 text for texts in lexicons.replies(Bank.CIVILITY).values() for text in texts
             )
         elif reason is Reason.EMPTY:
-            return f"您好，我是导办员{self.settings.guide_name}，请告诉我您想办理什么业务。"
+            return f"您好，我是导办员{name}，请告诉我您想办理什么业务。"
         if choices:
             template = self._random.choice(choices)
             try:
@@ -240,12 +401,11 @@ class Engine:
                 return template
         if reason is Reason.BLOCKED:
             return (
-                "抱歉，这个问题我无法回答。如需办理业务，请告诉我您要办的事；"
-                f"也可拨打{self.settings.hall_phone}咨询。"
+                f"抱歉，这个问题我无法回答。如需办理业务，请告诉我您要办的事；也可拨打{phone}咨询。"
             )
         return (
             "抱歉，我没有找到与您的问题相符的事项。您可以换个说法再问我，"
-            f"或拨打{self.settings.hall_phone}咨询（{self.settings.hall_hours}）。"
+            f"或拨打{phone}咨询（{hours}）。"
         )
 
     def ask(
@@ -258,16 +418,21 @@ class Engine:
         channel: str = "api",
     ) -> Answer:
         """Understand, retrieve and decide. Any string is accepted; "" is politely declined."""
-        if self.index is None or self.normalizer is None:
-            raise EngineNotReady("the engine has not been loaded")
+        with self.pinned():
+            return self._ask(query, k=k, record=record, session_id=session_id, channel=channel)
+
+    def _ask(
+        self, query: str, *, k: int, record: bool, session_id: str | None, channel: str
+    ) -> Answer:
+        snap = self.snapshot
         started = time.perf_counter()
         k = max(k, 1)
         text = query[:MAX_QUERY_CHARS]
-        norm = self.normalizer.normalize(text)
+        norm = snap.normalizer.normalize(text)
         intent = None if norm.blocked else self._chitchat(text, norm)
         hits: list[Hit] = []
         if not norm.blocked and intent is None and not norm.is_empty:
-            hits = self.index.search(norm, k=max(k, self.thresholds.max_candidates))
+            hits = snap.index.search(norm, k=max(k, self.thresholds.max_candidates))
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
             blocked, intent = ("insult",), None
@@ -302,10 +467,10 @@ class Engine:
     def _topic(self, norm: Normalized, hits: list[Hit]) -> bool:
         """A one-word question that the titles of several candidates contain, and that is no
         matter's whole title or alias: a subject, not yet a request."""
-        assert self.index is not None
-        if len(norm.tokens) != 1 or len(hits) < 2 or self.index.names(hits[0].code, norm.text):
+        index = self.snapshot.index
+        if len(norm.tokens) != 1 or len(hits) < 2 or index.names(hits[0].code, norm.text):
             return False
-        return self.index.named_in(norm.tokens[0], [hit.code for hit in hits]) >= 2
+        return index.named_in(norm.tokens[0], [hit.code for hit in hits]) >= 2
 
     def record(self, answer: Answer, *, session_id: str | None = None, channel: str = "api") -> int:
         """Write an answer to the question history (blocked words already masked)."""

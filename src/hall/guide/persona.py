@@ -91,8 +91,10 @@ FILLS: Mapping[str, frozenset[str]] = MappingProxyType(
 MAX_NAME = 16
 MAX_TEMPLATE = 200
 MAX_TEMPLATES = 20
+#: The voice's speaking rate in words per minute (``null``: the site's HALL_SPEECH_RATE).
+MIN_RATE, MAX_RATE = 80, 400
 
-_FIELDS = ("name", "looks", "phrasings", "lines")
+_FIELDS = ("name", "looks", "phrasings", "lines", "voice")
 _LOOK_FIELDS = ("expression", "gesture")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BRACED = re.compile(r"\{([^{}]*)\}")
@@ -118,6 +120,7 @@ class Persona:
     looks: Mapping[State, tuple[str, str]]
     phrasings: Mapping[State, tuple[str, ...]]
     lines: Mapping[str, tuple[str, ...]]
+    voice_rate: int | None = None
 
     def look(self, state: State) -> Look:
         expression, gesture = self.looks.get(state, ("neutral", "idle"))
@@ -149,6 +152,7 @@ class Persona:
             },
             "phrasings": {state.value: list(t) for state, t in self.phrasings.items()},
             "lines": {line: list(t) for line, t in self.lines.items()},
+            "voice": {"rate": self.voice_rate},
         }
 
     @classmethod
@@ -254,12 +258,30 @@ def _parse(data: Any, base: Persona | None) -> Persona:
             lines[line] = _templates(f"lines.{line}", raw_lines[line], FILLS[line])
     _complete("lines", lines, LINES)
 
+    voice_rate = base.voice_rate if base else None
+    if "voice" in data:
+        raw_voice = _mapping("voice", data["voice"])
+        _known_keys("voice", raw_voice, ("rate",))
+        if "rate" in raw_voice:
+            voice_rate = _rate("voice.rate", raw_voice["rate"])
+
     return Persona(
         name=name,
         looks=MappingProxyType({s: looks[s] for s in State}),
         phrasings=MappingProxyType({s: phrasings[s] for s in State}),
         lines=MappingProxyType({line: lines[line] for line in LINES}),
+        voice_rate=voice_rate,
     )
+
+
+def _rate(where: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PersonaInvalid(f"{where}: expected a whole number of words per minute")
+    if not MIN_RATE <= value <= MAX_RATE:
+        raise PersonaInvalid(f"{where}: {value} is not within {MIN_RATE}-{MAX_RATE}")
+    return value
 
 
 def _mapping(where: str, value: Any) -> Mapping[str, Any]:
