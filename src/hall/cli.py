@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -22,6 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hall import __version__
+from hall.admin import Accounts, AdminInvalid
 from hall.guide import (
     Answer,
     Dialogue,
@@ -30,7 +31,6 @@ from hall.guide import (
     Speaker,
     Turn,
     evaluate,
-    load_persona,
     read_eval_file,
 )
 from hall.importers import (
@@ -55,13 +55,16 @@ from hall.lexicons import (
 from hall.models import ModelError
 from hall.settings import Settings, get_settings
 from hall.store import (
+    Conflict,
     Matter,
     MatterNotFound,
+    NotFound,
     Store,
     StoreError,
     StoreUnavailable,
     bank_sizes,
     get_matter,
+    list_users,
     search_matters,
 )
 
@@ -80,6 +83,10 @@ matters_app = typer.Typer(help="Browse the catalogue.", no_args_is_help=True)
 app.add_typer(matters_app, name="matters")
 lexicon_app = typer.Typer(help="Lexicons (词库): list, import, export.", no_args_is_help=True)
 app.add_typer(lexicon_app, name="lexicon")
+users_app = typer.Typer(
+    help="Accounts of the back office: add, list, disable, tokens.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
 
 # Markup and emoji off by default: titles, codes, paths and messages are data, printed verbatim
 # (a "[/]" in a department once crashed `matters list`); styled lines opt in and escape the data.
@@ -104,6 +111,10 @@ def _opened_store(settings: Settings) -> Iterator[Store]:
         yield store
     except (UnknownFormat, UnknownBank) as exc:
         _fail(str(exc), EXIT_USAGE)
+    except (AdminInvalid, Conflict) as exc:
+        _fail(str(exc), EXIT_INVALID)
+    except NotFound as exc:
+        _fail(str(exc), EXIT_NOT_FOUND)
     except (LexiconError, GuideError) as exc:
         _fail(str(exc), EXIT_INVALID)
     except ModelError as exc:
@@ -175,6 +186,7 @@ def import_command(
                 retire_missing=retire_missing,
                 encoding=encoding,
                 progress=update,
+                by="cli",
             )
         finally:
             if progress is not None:
@@ -358,11 +370,7 @@ def chat_command(
     settings = get_settings()
     with _opened_store(settings) as store:
         engine = Engine(store, settings).load()
-        dialogue = Dialogue(
-            engine,
-            load_persona(store, name=settings.guide_name),
-            ttl=timedelta(minutes=settings.session_ttl_minutes),
-        )
+        dialogue = Dialogue(engine, ttl=timedelta(minutes=settings.session_ttl_minutes))
         speaker = None
         if speak is not None:
             speaker = Speaker.from_settings(settings).start()
@@ -473,6 +481,96 @@ def lexicon_export(
         seed_defaults(store)
         count = export_bank(store, parse_bank(bank), path)
     out.print(f"exported {count} {bank} entries to {path}")
+
+
+def _read_password(prompt: bool) -> str:
+    """The password from standard input (one line), never from the command line or the log."""
+    if prompt and sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            _fail("the two passwords differ", EXIT_INVALID)
+        return first
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user name (sign-in name).")],
+    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from standard input (one line)."),
+    ] = False,
+) -> None:
+    """Add an account (the first admin of a new hall is made this way: no default exists)."""
+    if not password_stdin:
+        _fail("give the password on standard input with --password-stdin", EXIT_USAGE)
+    password = _read_password(prompt=True)
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        user = Accounts(store, settings).add(name, role, password, by="cli")
+    out.print(f"added {user.name} ({user.role})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """The accounts, their roles and whether they may sign in."""
+    with _opened_store(get_settings()) as store, store.session(commit=False) as session:
+        users = list_users(session)
+    table = Table("name", "role", "state", "last sign-in", title=f"{len(users)} user(s)")
+    now = datetime.now(UTC)
+    for user in users:
+        state = "disabled" if user.disabled else "locked" if user.locked(now) else "active"
+        last = user.last_login_at.isoformat(timespec="minutes") if user.last_login_at else "never"
+        table.add_row(user.name, user.role, state, last)
+    out.print(table)
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="The user name.")]) -> None:
+    """Disable an account: it cannot sign in, its sessions end and its tokens are revoked."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        Accounts(store, settings).change(name, by="cli", disabled=True)
+    out.print(f"disabled {name}")
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="The user name.")]) -> None:
+    """Enable a disabled account again (its old tokens stay revoked)."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        Accounts(store, settings).change(name, by="cli", disabled=False)
+    out.print(f"enabled {name}")
+
+
+@users_app.command("password")
+def users_password(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from standard input.")
+    ] = False,
+) -> None:
+    """Set an account's password (also lifts a lock and signs its browsers out)."""
+    if not password_stdin:
+        _fail("give the password on standard input with --password-stdin", EXIT_USAGE)
+    password = _read_password(prompt=True)
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        Accounts(store, settings).change(name, by="cli", password=password)
+    out.print(f"password of {name} changed")
+
+
+@users_app.command("token")
+def users_token(name: Annotated[str, typer.Argument(help="The user name.")]) -> None:
+    """Print a new API token for scripts (shown once; only its hash is stored)."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        token, _info = Accounts(store, settings).issue_token(name, by="cli")
+    out.print(token)
 
 
 def _version(value: bool) -> None:

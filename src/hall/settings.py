@@ -108,12 +108,46 @@ class Settings(BaseSettings):
         "(0: unbounded).",
     )
 
+    # The back office.
+    admin_session_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=24 * 60,
+        description="A signed-in browser is signed out after this idle time.",
+    )
+    admin_cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="The session cookie's Secure flag: 'auto' sets it when the request came "
+        "over HTTPS (behind a proxy: uvicorn's --proxy-headers), 'always' in any case.",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed sign-ins in a row that lock an account."
+    )
+    login_lock_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="How long a locked account stays locked."
+    )
+    upload_ttl_minutes: int = Field(
+        default=60, ge=1, le=24 * 60, description="How long an uploaded file waits for its commit."
+    )
+    refresh_interval_s: float = Field(
+        default=1.0,
+        ge=0.1,
+        le=60,
+        description="How often a process checks the store's revision to pick up changes made "
+        "by any process (0.1-60 s).",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.clarify_threshold > self.answer_threshold:
             raise ValueError("HALL_CLARIFY_THRESHOLD must not exceed HALL_ANSWER_THRESHOLD")
         if self.environment == "production" and self.database_echo:
             raise ValueError("HALL_DATABASE_ECHO must be off in production: it logs citizens' data")
+        if self.environment == "production" and self.admin_cookie_secure == "never":
+            raise ValueError(
+                "HALL_ADMIN_COOKIE_SECURE=never is refused in production: the admin's session "
+                "cookie must not travel over plain HTTP"
+            )
         return self
 
     @property

@@ -45,7 +45,9 @@ def test_healthz(
         response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    snapshot = body.pop("snapshot")
+    assert body == {
         "status": "ok",
         "version": __version__,
         "database": make_url(settings.resolved_database_url).get_backend_name(),
@@ -54,6 +56,11 @@ def test_healthz(
         "encoder": "hashing",
         "speech": "off",  # the test settings turn speech off
     }
+    assert snapshot["matters"] == active
+    assert snapshot["questions"] == 0
+    assert set(snapshot["revisions"]) == {"catalogue", "lexicons", "settings"}
+    assert snapshot["revision"] == sum(snapshot["revisions"].values())
+    assert 0 <= snapshot["age_s"] < 60
 
 
 def test_healthz_creates_the_schema_of_a_new_database(client: TestClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from importlib import resources
@@ -157,7 +158,11 @@ def test_persona_follows_the_admins_edit(client: TestClient, store: Store) -> No
         }
     )
     save_persona(store, edited, by="admin")
-    body = client.get("/api/persona").json()
+    # Live within seconds: the process's snapshot follows the store's revision.
+    deadline = time.monotonic() + 5
+    while (body := client.get("/api/persona").json())["name"] != "小办":
+        assert time.monotonic() < deadline, "the persona edit did not reach the process in 5 s"
+        time.sleep(0.1)
     assert body["name"] == "小办"
     assert body["looks"]["welcome"] == {"expression": "wink", "gesture": "confetti"}
     assert body["looks"]["idle"] == SHIPPED["looks"]["idle"]

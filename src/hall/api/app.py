@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from hall import __version__
+from hall.admin import Accounts
 from hall.api.errors import install_handlers
-from hall.api.routes import chat, hall, health, matters, search, speech, web
-from hall.guide import Dialogue, Engine, Speaker, load_persona
+from hall.api.routes import admin, admin_pages, chat, hall, health, matters, search, speech, web
+from hall.guide import Dialogue, Engine, Refresher, Snapshot, Speaker
 from hall.settings import Settings, get_settings
 from hall.store import Store
 
@@ -36,11 +37,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         own = store is None
         app.state.store = store or Store.from_settings(settings)
         app.state.store.migrate()
+        app.state.accounts = Accounts(app.state.store, settings)
         app.state.engine = Engine(app.state.store, settings).load()
         app.state.dialogue = Dialogue(
-            app.state.engine,
-            load_persona(app.state.store, name=settings.guide_name),
-            ttl=timedelta(minutes=settings.session_ttl_minutes),
+            app.state.engine, ttl=timedelta(minutes=settings.session_ttl_minutes)
         )
         app.state.speaker = None
         if settings.speech_enabled:
@@ -49,9 +49,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 log.warning(
                     "speech is unavailable, replies go without audio: %s", app.state.speaker.reason
                 )
+
+        def swapped(snapshot: Snapshot) -> None:
+            speaker = app.state.speaker
+            if speaker is not None:
+                speaker.rate = snapshot.persona.voice_rate or settings.speech_rate
+
+        swapped(app.state.engine.snapshot)
+        # Edits made by any process reach this one within the interval (hall.guide.live).
+        app.state.refresher = Refresher(
+            app.state.engine, interval_s=settings.refresh_interval_s, on_swap=swapped
+        ).start()
         try:
             yield
         finally:
+            app.state.refresher.close()
             if app.state.speaker is not None:
                 app.state.speaker.close()
             if own:
@@ -82,4 +94,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(speech.router)
     app.include_router(hall.router)
     app.include_router(web.router)
+    app.include_router(admin.router)
+    admin_pages.install(app)
     return app

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hall.guide import Dialogue, Engine, Speaker
+from hall.admin import Accounts, CsrfRefused, NotAuthenticated, Role, SignedIn
+from hall.guide import Dialogue, Engine, Refresher, Speaker
 from hall.settings import Settings
 from hall.store import Session, Store
 
-__all__ = ["DialogueDep", "EngineDep", "SessionDep", "SettingsDep", "SpeakerDep", "StoreDep"]
+__all__ = [
+    "ADMIN_COOKIE",
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "AccountsDep",
+    "AdminDep",
+    "DialogueDep",
+    "EditorDep",
+    "EngineDep",
+    "RefresherDep",
+    "SessionDep",
+    "SettingsDep",
+    "SpeakerDep",
+    "StoreDep",
+    "ViewerDep",
+    "require",
+    "signed_in",
+]
+
+#: The back office's session cookie, and where an unsafe request carries its CSRF token.
+ADMIN_COOKIE = "hall_admin"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_store(request: Request) -> Store:
@@ -53,3 +77,68 @@ def get_session(store: StoreDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_accounts(request: Request) -> Accounts:
+    accounts: Accounts = request.app.state.accounts
+    return accounts
+
+
+def get_refresher(request: Request) -> Refresher | None:
+    refresher: Refresher | None = getattr(request.app.state, "refresher", None)
+    return refresher
+
+
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+RefresherDep = Annotated[Refresher | None, Depends(get_refresher)]
+
+
+def signed_in(request: Request) -> SignedIn | None:
+    """Who makes the request: a bearer token first, then the session cookie; None if nobody.
+
+    A bearer token that is wrong is refused outright rather than falling back to the cookie.
+    """
+    accounts = get_accounts(request)
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("use 'Authorization: Bearer TOKEN'")
+        found = accounts.from_token(token.strip())
+        if found is None:
+            raise NotAuthenticated("the token is unknown, revoked, or its account is disabled")
+        return found
+    cookie = request.cookies.get(ADMIN_COOKIE)
+    return accounts.from_cookie(cookie) if cookie else None
+
+
+def require(role: Role) -> Callable[[Request], Awaitable[SignedIn]]:
+    """A dependency admitting accounts of ``role`` or above; for a browser's unsafe request,
+    also its CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``)."""
+
+    async def dependency(request: Request) -> SignedIn:
+        who = signed_in(request)
+        if who is None:
+            raise NotAuthenticated("sign in first")
+        who.require(role)
+        if request.method not in _SAFE_METHODS:
+            token = request.headers.get(CSRF_HEADER)
+            if token is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                form = await request.form()
+                value = form.get(CSRF_FIELD)
+                token = value if isinstance(value, str) else None
+            if not who.check_csrf(token):
+                raise CsrfRefused("the form has expired or did not come from this site; reload it")
+        request.state.signed_in = who
+        return who
+
+    dependency.__name__ = f"require_{role.value}"
+    dependency.role = role  # type: ignore[attr-defined]  # read by the route table test
+    return dependency
+
+
+ViewerDep = Annotated[SignedIn, Depends(require(Role.VIEWER))]
+EditorDep = Annotated[SignedIn, Depends(require(Role.EDITOR))]
+AdminDep = Annotated[SignedIn, Depends(require(Role.ADMIN))]

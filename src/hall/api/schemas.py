@@ -16,6 +16,7 @@ __all__ = [
     "QuestionPublic",
     "SearchPublic",
     "SearchResultPublic",
+    "SnapshotPublic",
 ]
 
 
@@ -84,6 +85,19 @@ class HealthPublic(BaseModel):
         examples=["ready"],
         description="'ready', 'off' (settings) or 'unavailable: <why>' (no audio in replies).",
     )
+    snapshot: SnapshotPublic | None = Field(
+        default=None, description="What this process answers from (null while loading)."
+    )
+
+
+class SnapshotPublic(BaseModel):
+    """The engine's snapshot in this process: every process should show the same revision."""
+
+    revision: int = Field(description="The sum of the store's part revisions it was built from.")
+    revisions: dict[str, int] = Field(examples=[{"catalogue": 12, "lexicons": 9, "settings": 1}])
+    matters: int = Field(description="Active matters in the index.")
+    questions: int = Field(description="Their alternate questions.")
+    age_s: float = Field(description="Seconds since it was swapped in.")
 
 
 class SearchResultPublic(BaseModel):

@@ -95,12 +95,23 @@ def import_file(
     retire_missing: bool = False,
     encoding: str = "utf-8",
     progress: Progress | None = None,
+    by: str = "system",
+    name: str | None = None,
 ) -> ImportResult:
-    """Upsert a file's matters by code in one transaction; ``dry_run`` rolls it back."""
+    """Upsert a file's matters by code in one transaction; ``dry_run`` rolls it back.
+
+    ``by`` (who) and ``name`` (the file's name, default the path's) go to the audit log.
+    """
     used, records, ignored = load_records(
         path, fmt=fmt, settings=settings, encoding=encoding, progress=progress
     )
     with store.session(commit=not dry_run) as session:
-        report = upsert_matters(session, records, retire_missing=retire_missing)
+        report = upsert_matters(
+            session,
+            records,
+            retire_missing=retire_missing,
+            by=by,
+            source=name or path.name,
+        )
         report.dry_run = dry_run
     return ImportResult(path=str(path), format=used, report=report, ignored_fields=ignored)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hall.api.deps import SettingsDep, StoreDep
-from hall.guide import HallInfo, load_hall_info
+from hall.api.deps import EngineDep
+from hall.guide import HallInfo
 
 router = APIRouter(prefix="/api", tags=["hall"])
 
@@ -17,5 +17,6 @@ router = APIRouter(prefix="/api", tags=["hall"])
     description="Name, introduction, address, opening hours, phone, how to get there (bus lines "
     "included) and announcements; shipped demo content until an admin edits it.",
 )
-def hall(store: StoreDep, settings: SettingsDep) -> HallInfo:
-    return load_hall_info(store, settings)
+def hall(engine: EngineDep) -> HallInfo:
+    # From the snapshot: an admin's edit is live in every process, no query per request.
+    return engine.snapshot.hall

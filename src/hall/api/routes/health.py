@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from hall import __version__
 from hall.api.deps import EngineDep, SessionDep, SpeakerDep, StoreDep
-from hall.api.schemas import HealthPublic
+from hall.api.schemas import HealthPublic, SnapshotPublic
 from hall.store import MatterStatus, count_matters
 
 router = APIRouter(tags=["health"])
@@ -24,8 +24,19 @@ def healthz(
         speech = "ready"
     else:
         speech = f"unavailable: {speaker.reason}"
+    snapshot = None
+    if engine.ready:
+        snap = engine.snapshot
+        snapshot = SnapshotPublic(
+            revision=snap.revision,
+            revisions=dict(snap.revisions),
+            matters=len(snap.matters),
+            questions=snap.questions,
+            age_s=round(snap.age_s(), 1),
+        )
     return HealthPublic(
         status="ok",
+        snapshot=snapshot,
         version=__version__,
         database=store.backend,
         matters=count_matters(session, status=MatterStatus.ACTIVE),

@@ -20,8 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from hall.api.deps import SettingsDep, StoreDep
-from hall.guide import load_persona
+from hall.api.deps import EngineDep
 
 __all__ = ["GuidePublic", "LookPublic", "router"]
 
@@ -115,7 +114,7 @@ class GuidePublic(BaseModel):
     "of `POST /api/chat` carry the look of their own state; the widget uses these for the "
     "states it shows by itself (listening while the citizen types, thinking while it waits).",
 )
-def persona(store: StoreDep, settings: SettingsDep) -> GuidePublic:
-    data = load_persona(store, name=settings.guide_name).to_dict()
+def persona(engine: EngineDep) -> GuidePublic:
+    data = engine.snapshot.persona.to_dict()
     looks = {state: LookPublic(**look) for state, look in data["looks"].items()}
     return GuidePublic(name=data["name"], looks=looks)

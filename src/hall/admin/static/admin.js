@@ -1,0 +1,57 @@
+/* hall's back office: progressive enhancement only; every page works without this script.
+   - buttons with data-confirm ask before submitting (停用, 删除);
+   - the persona page previews a state's expression and gesture as they are chosen;
+   - the lexicon page warns before leaving with unsaved text. */
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.dataset && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  function previewPersona() {
+    var img = document.getElementById("persona-preview");
+    var label = document.getElementById("persona-preview-label");
+    if (!img) { return; }
+    function show(fieldset) {
+      var state = fieldset.getAttribute("data-state");
+      var expression = fieldset.querySelector("select[name='expression_" + state + "']").value;
+      var gesture = fieldset.querySelector("select[name='gesture_" + state + "']").value;
+      var text = fieldset.getAttribute("data-label") + "（" +
+        fieldset.querySelector("select[name='expression_" + state + "'] option:checked").textContent + "，" +
+        fieldset.querySelector("select[name='gesture_" + state + "'] option:checked").textContent + "）";
+      img.src = "/admin/persona/preview.svg?expression=" + encodeURIComponent(expression) +
+        "&gesture=" + encodeURIComponent(gesture);
+      img.alt = "导办员预览：" + text;
+      if (label) { label.textContent = "预览：" + text; }
+    }
+    document.querySelectorAll("fieldset.state").forEach(function (fieldset) {
+      fieldset.addEventListener("change", function () { show(fieldset); });
+      fieldset.addEventListener("focusin", function () { show(fieldset); });
+      var button = fieldset.querySelector("button.show-look");
+      if (button) {
+        button.hidden = false;
+        button.addEventListener("click", function () { show(fieldset); });
+      }
+    });
+  }
+
+  function guardLexicon() {
+    var area = document.getElementById("bank-text");
+    if (!area || area.readOnly) { return; }
+    var original = area.value;
+    var submitting = false;
+    area.form.addEventListener("submit", function () { submitting = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (!submitting && area.value !== original) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    previewPersona();
+    guardLexicon();
+  });
+})();
