@@ -93,6 +93,7 @@ class Answer:
     latency_ms: float = 0.0
     history_id: int | None = None
     candidates: list[Result] = field(default_factory=list)  # the ranked hits, whatever decided
+    revision: int = 0  # of the snapshot that answered
 
 
 def _why(hit: Hit, norm: Normalized) -> list[str]:
@@ -172,13 +173,14 @@ class Engine:
         return snap
 
     @contextmanager
-    def pinned(self) -> Iterator[Snapshot]:
-        """Answer everything inside from one snapshot (nested pins keep the outer one)."""
+    def pinned(self, snapshot: Snapshot | None = None) -> Iterator[Snapshot]:
+        """Answer everything inside from one snapshot (nested pins keep the outer one);
+        ``snapshot`` pins a given one, an older one included (tests, replays)."""
         outer = _PINNED.get()
-        if outer is not None:
+        if outer is not None and snapshot is None:
             yield outer
             return
-        snap = self.snapshot
+        snap = snapshot or self.snapshot
         token = _PINNED.set(snap)
         try:
             yield snap
@@ -458,6 +460,7 @@ class Engine:
             intent=intent,
             latency_ms=round(latency, 2),
             candidates=[_result(hit, norm) for hit in hits[:k]],
+            revision=snap.revision,
         )
         if record:
             history_id = self.record(answer, session_id=session_id, channel=channel)
