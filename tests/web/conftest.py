@@ -78,10 +78,23 @@ def axe_source() -> str:
 class Server:
     url: str
     log: Path
+    env: dict[str, str]
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path, timeout=10) as response:
             return json.loads(response.read())
+
+    def hall(self, *args: str, stdin: str | None = None) -> str:
+        """Run a ``hall`` command on the server's store (e.g. ``users add``)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "hall", *args],
+            env=self.env,
+            input=stdin.encode() if stdin is not None else None,
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        return done.stdout.decode().strip()
 
 
 def _free_port() -> int:
@@ -112,7 +125,7 @@ def _start_server(folder: Path, *, model: str, speech: bool) -> Iterator[Server]
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = Server(f"http://127.0.0.1:{port}", log)
+    server = Server(f"http://127.0.0.1:{port}", log, env)
     try:
         deadline = time.monotonic() + STARTUP_S
         while True:
@@ -181,16 +194,22 @@ def new_page(
     contexts = []
     errors: list[str] = []
 
-    def make(width: int = 1280, height: int = 800, **options: Any) -> Page:
+    def make(
+        width: int = 1280, height: int = 800, *, tolerate: tuple[int, ...] = (), **options: Any
+    ) -> Page:
+        """``tolerate``: HTTP statuses the test provokes on purpose (a refused form's 422)."""
         context = browser.new_context(viewport={"width": width, "height": height}, **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
+        expected = [f"status of {status} " for status in tolerate]
+
+        def console(msg: Any) -> None:
+            if msg.type == "error" and not any(e in msg.text for e in expected):
+                errors.append(f"console: {msg.text}")
+
         page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None,
-        )
+        page.on("console", console)
         return page
 
     yield make
