@@ -29,6 +29,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -170,18 +171,10 @@ class Normalizer:
 
     # -- the steps ------------------------------------------------------------------------
 
-    _t2s: Any = None
-
-    @classmethod
-    def _clean(cls, text: str) -> str:
+    @staticmethod
+    def _clean(text: str) -> str:
         """Width, script and case: the same on every side."""
-        if cls._t2s is None:
-            from opencc import OpenCC
-
-            cls._t2s = OpenCC("t2s")
-        text = unicodedata.normalize("NFKC", text)
-        text = cls._t2s.convert(text)
-        return text.lower().strip()
+        return _clean(text)
 
     @staticmethod
     def _compact(text: str) -> str:
@@ -321,3 +314,19 @@ def _join(tokens: Iterable[str]) -> str:
             out += " "
         out += token
     return out
+
+
+_T2S: Any = None
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean(text: str) -> str:
+    """Width, script and case. Remembered: the lexicons' words are cleaned again at every
+    rebuild of the snapshot, and citizens ask the same things (opencc is pure Python)."""
+    global _T2S
+    if _T2S is None:
+        from opencc import OpenCC
+
+        _T2S = OpenCC("t2s")
+    text = unicodedata.normalize("NFKC", text)
+    return str(_T2S.convert(text)).lower().strip()
