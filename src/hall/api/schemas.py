@@ -14,6 +14,7 @@ __all__ = [
     "MatterPublic",
     "MattersPublic",
     "QuestionPublic",
+    "EventPublic",
     "SearchPublic",
     "SearchResultPublic",
 ]
@@ -108,6 +109,18 @@ class SearchResultPublic(BaseModel):
         )
 
 
+class EventMatterPublic(BaseModel):
+    code: str = Field(examples=["HD-0103"])
+    title: str = Field(examples=["出生医学证明首次签发"])
+
+
+class EventPublic(BaseModel):
+    """A life event (一件事) the question names, with the matters it usually takes, in order."""
+
+    name: str = Field(examples=["新生儿出生"])
+    matters: list[EventMatterPublic]
+
+
 class SearchPublic(BaseModel):
     """The engine's reading of one question."""
 
@@ -123,6 +136,11 @@ class SearchPublic(BaseModel):
         default=None,
         description="For clarify, the question to ask; for none, the reply to give.",
     )
+    event: EventPublic | None = Field(
+        default=None,
+        description="When the question names a life event rather than one matter "
+        "(孩子出生后要办哪些手续): the event and its matters in order.",
+    )
 
     @classmethod
     def from_domain(cls, answer: Answer) -> SearchPublic:
@@ -132,6 +150,12 @@ class SearchPublic(BaseModel):
             decision=answer.decision.value,
             results=[SearchResultPublic.from_domain(r) for r in answer.results],
             reply=answer.reply,
+            event=EventPublic(
+                name=answer.event.name,
+                matters=[EventMatterPublic(code=m.code, title=m.title) for m in answer.event.matters],
+            )
+            if answer.event
+            else None,
         )
 
 
