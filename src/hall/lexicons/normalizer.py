@@ -37,7 +37,7 @@ from typing import Any
 
 from hall.lexicons.automaton import Match, PhraseMatcher
 from hall.lexicons.lexicon_set import LexiconSet
-from hall.lexicons.pinyin import PinyinIndex
+from hall.lexicons.pinyin import PinyinDecoder, PinyinIndex, general_readings
 
 __all__ = ["Fired", "Normalized", "Normalizer"]
 
@@ -165,7 +165,13 @@ class Normalizer:
             tokenizer=tokenizer,
             canonical=canonical,
             blocked=blocked,
-            pinyin=PinyinIndex(pinyin_vocab, weight=weight),
+            pinyin=PinyinIndex(
+                pinyin_vocab,
+                weight=weight,
+                decoder=PinyinDecoder(
+                    general_readings(base_freq), pinyin_vocab, total=float(base_total)
+                ),
+            ),
             freq=freq,
             drop=frozenset(self._clean(w) for w in drop),
         )
