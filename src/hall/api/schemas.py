@@ -7,14 +7,15 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from hall.guide import Answer, Result
+from hall.guide.understanding import ResolvedEvent
 from hall.store import Matter
 
 __all__ = [
+    "EventPublic",
     "HealthPublic",
     "MatterPublic",
     "MattersPublic",
     "QuestionPublic",
-    "EventPublic",
     "SearchPublic",
     "SearchResultPublic",
 ]
@@ -120,6 +121,13 @@ class EventPublic(BaseModel):
     name: str = Field(examples=["新生儿出生"])
     matters: list[EventMatterPublic]
 
+    @classmethod
+    def from_domain(cls, event: ResolvedEvent) -> EventPublic:
+        return cls(
+            name=event.name,
+            matters=[EventMatterPublic(code=m.code, title=m.title) for m in event.matters],
+        )
+
 
 class SearchPublic(BaseModel):
     """The engine's reading of one question."""
@@ -152,7 +160,9 @@ class SearchPublic(BaseModel):
             reply=answer.reply,
             event=EventPublic(
                 name=answer.event.name,
-                matters=[EventMatterPublic(code=m.code, title=m.title) for m in answer.event.matters],
+                matters=[
+                    EventMatterPublic(code=m.code, title=m.title) for m in answer.event.matters
+                ],
             )
             if answer.event
             else None,
