@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     encoder_threads: int = Field(default=2, ge=1, le=64)
     answer_threshold: float = Field(default=0.50, ge=0, le=1, description="Top score to answer.")
     answer_margin: float = Field(
-        default=0.05, ge=0, le=1, description="Lead over the runner-up needed to answer."
+        default=0.10, ge=0, le=1, description="Lead over the runner-up needed to answer."
     )
     clarify_threshold: float = Field(
         default=0.36, ge=0, le=1, description="Top score below which the guide declines."

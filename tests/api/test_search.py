@@ -44,6 +44,29 @@ def test_search_decides(client: TestClient, q: str, decision: str, code: str | N
         assert any(reason.startswith("synonym: 驾照") for reason in body["results"][0]["why"])
 
 
+@pytest.mark.parametrize(
+    ("q", "name", "needed", "at_least"),
+    [
+        ("孩子出生后要办哪些手续", "新生儿出生", {"HD-0103", "HD-0105", "HD-0417", "HD-0119"}, 3),
+        ("家中长辈过世了要办哪些手续", "身后事", {"HD-0109"}, 1),
+        ("我准备开个小饭馆要办哪些证", "开饭店", {"HD-0709"}, 1),
+    ],
+)
+def test_a_life_event_comes_with_its_matters(
+    client: TestClient, q: str, name: str, needed: set[str], at_least: int
+) -> None:
+    body = client.get("/api/search", params={"q": q}).json()
+    assert body["event"]["name"] == name
+    codes = [m["code"] for m in body["event"]["matters"]]
+    assert len(set(codes) & needed) >= at_least
+    assert len(codes) >= 2
+    assert all(m["title"] for m in body["event"]["matters"])
+
+
+def test_one_matter_has_no_event(client: TestClient) -> None:
+    assert "event" not in client.get("/api/search", params={"q": "驾照丢了怎么办"}).json()
+
+
 def test_rude_words_are_masked_in_query_reply_and_history(client: TestClient, store: Store) -> None:
     body = client.get("/api/search", params={"q": "你个傻逼"}).json()
     assert "傻逼" not in body["query"]

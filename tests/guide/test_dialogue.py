@@ -21,6 +21,7 @@ from hall.guide import (
     State,
 )
 from hall.guide.dialogue import element_request, element_text
+from hall.guide.understanding import ElementPhrases, build_understanding
 from hall.importers import load_demo
 from hall.lexicons import LexiconSet, Normalizer
 from hall.settings import Settings
@@ -52,6 +53,12 @@ def compact() -> Callable[[str], str]:
     return Normalizer(LexiconSet.shipped()).load().compact
 
 
+@pytest.fixture(scope="module")
+def phrases(compact: Callable[[str], str]) -> ElementPhrases:
+    """The shipped element-phrase bank, as the engine builds it."""
+    return build_understanding(LexiconSet.shipped(), compact, []).elements
+
+
 # message -> (element asked for, what else it says)
 ELEMENT_REQUESTS = [
     ("要带什么材料", Element.MATERIALS, ""),
@@ -73,14 +80,22 @@ ELEMENT_REQUESTS = [
     ("结婚登记在哪里办", Element.LOCATION, "结婚登记"),
     ("我想生二胎", None, "我想生二胎"),
     ("你好", None, "你好"),
+    # the longest phrase decides, whatever the bank's order (point 6 of issue 13)
+    ("网上办理的网址在哪", Element.ONLINE, ""),
+    ("几点能办好", Element.TIME_LIMIT, ""),
+    ("在哪里交费", Element.FEE, ""),  # nothing left behind ("里交费")
 ]
 
 
 @pytest.mark.parametrize(("message", "element", "rest"), ELEMENT_REQUESTS)
 def test_element_requests(
-    compact: Callable[[str], str], message: str, element: Element | None, rest: str
+    compact: Callable[[str], str],
+    phrases: ElementPhrases,
+    message: str,
+    element: Element | None,
+    rest: str,
 ) -> None:
-    assert element_request(compact(message)) == (element, rest)
+    assert element_request(compact(message), phrases) == (element, rest)
 
 
 OPTIONS = ["HD-0401", "HD-0402", "HD-0403"]
@@ -118,8 +133,8 @@ def test_picks(dialogue: Dialogue, message: str, picked: str | None) -> None:
         ("驾照", False),
     ],
 )
-def test_next(compact: Callable[[str], str], message: str, is_next: bool) -> None:
-    assert Dialogue._is_next(compact(message)) is is_next
+def test_next(dialogue: Dialogue, message: str, is_next: bool) -> None:
+    assert dialogue._is_next(dialogue._compact(message)) is is_next
 
 
 def _rec(**fields: object) -> MatterRecord:
@@ -224,9 +239,70 @@ def test_two_failures_offer_the_phone(dialogue: Dialogue, settings: Settings) ->
     first = dialogue.turn("xq zzv kkp")
     assert first.reply.decision == "none"
     assert first.reply.look.state is State.APOLOGISING
+    # the first decline apologises; only the second hands over to a person (issue 13)
+    assert first.reply.text in Persona.shipped().phrasings[State.APOLOGISING]
+    assert settings.hall_phone not in first.reply.text
     second = dialogue.turn("qqq wpx zzk", session_id=first.session_id)
+    assert second.reply.text in {
+        line.replace("{phone}", settings.hall_phone).replace("{hours}", settings.hall_hours)
+        for line in Persona.shipped().lines["handoff"]
+    }
     assert settings.hall_phone in second.reply.text
     assert settings.hall_hours in second.reply.text
+
+
+def test_an_element_after_a_clarification_asks_which_of_the_options(
+    dialogue: Dialogue,
+) -> None:
+    """ "要带什么材料" after "did you mean" answers none of the strangers the engine would
+    find for those words alone (issue 13: it answered 职工基本养老保险退休待遇申领)."""
+    first = dialogue.turn("驾驶证")
+    assert first.reply.decision == "clarify"
+    options = [s.message for s in first.reply.suggestions]
+    which = dialogue.turn("要带什么材料", session_id=first.session_id)
+    assert which.reply.decision == "clarify"
+    assert which.reply.matter is None
+    assert [s.message for s in which.reply.suggestions] == options
+    assert "申请材料" in which.reply.text
+    picked = dialogue.turn("第二个", session_id=first.session_id)
+    assert picked.reply.element is Element.MATERIALS  # the element asked for, of the pick
+    assert picked.reply.matter is not None
+    assert picked.reply.matter["title"] == options[1]
+
+
+def test_an_element_of_no_matter_asks_which_matter(dialogue: Dialogue) -> None:
+    turn = dialogue.turn("要带什么材料")
+    assert turn.reply.matter is None
+    assert turn.reply.element is None
+    assert turn.reply.suggestions  # the popular matters to choose from
+
+
+def test_a_life_event_offers_its_matters_in_order(dialogue: Dialogue) -> None:
+    turn = dialogue.turn("孩子出生后要办哪些手续")
+    assert turn.reply.decision == "clarify"
+    assert turn.reply.event == "新生儿出生"
+    titles = [s.message for s in turn.reply.suggestions]
+    assert titles[:3] == ["出生医学证明首次签发", "出生登记（新生儿入户）", "新生儿医保参保登记"]
+    assert turn.reply.text.startswith(
+        "办理「新生儿出生」这件事，通常需要办理：1. 出生医学证明首次签发"
+    )
+    follow = dialogue.turn("要带什么材料", session_id=turn.session_id)
+    assert follow.reply.matter is None  # which of them, not a stranger
+    assert [s.message for s in follow.reply.suggestions] == titles
+
+
+def test_go_on_plus_an_insult_is_an_insult(dialogue: Dialogue, store: Store) -> None:
+    """ "继续" with an insult neither walks the guide nor reaches the history unmasked."""
+    first = dialogue.turn("生育登记")
+    assert first.reply.decision == "answer"
+    turn = dialogue.turn("继续傻逼", session_id=first.session_id)
+    assert turn.reply.element is None
+    assert turn.reply.decision == "none"
+    assert "傻逼" not in turn.reply.text
+    with store.session(commit=False) as session:
+        (item,) = list_history(session, limit=1)
+    assert "傻逼" not in item.query
+    assert "**" in item.query
 
 
 def test_rude_input_is_never_echoed(dialogue: Dialogue, store: Store) -> None:

@@ -14,10 +14,20 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
-from hall.guide import Answer, Decision, Engine, EngineNotReady, Reason
+from hall.guide import (
+    Answer,
+    Decision,
+    Engine,
+    EngineNotReady,
+    Persona,
+    Reason,
+    State,
+    save_persona,
+)
 from hall.guide import engine as engine_module
+from hall.guide.persona import fill_template
 from hall.importers import load_demo
-from hall.lexicons import Bank
+from hall.lexicons import Bank, remove_entries
 from hall.models import HashingEncoder
 from hall.settings import Settings
 from hall.store import (
@@ -84,7 +94,7 @@ def test_load_is_idempotent(engine: Engine, settings: Settings) -> None:
     index, report = engine.index, engine.last_build
     assert engine.ready
     assert report is not None
-    assert report.matters == 66
+    assert report.matters == 83
     assert report.encoded > 0
     assert (settings.index_dir / "manifest.json").is_file()
     assert len(list(settings.index_dir.glob("vectors-*.npz"))) == 1
@@ -145,19 +155,58 @@ def test_declines(engine: Engine) -> None:
         assert not set("{}") & set(answer.reply), answer.reply
 
 
+def lines(engine: Engine, texts: tuple[str, ...]) -> set[str]:
+    """Persona templates as said, placeholders filled."""
+    fill = {
+        "name": engine.persona.name,
+        "phone": engine.settings.hall_phone,
+        "hours": engine.settings.hall_hours,
+    }
+    return {fill_template(text, fill) for text in texts}
+
+
 def test_decline_replies(engine: Engine, settings: Settings) -> None:
     name = settings.guide_name
+    persona = engine.persona
     for _ in range(5):  # the replies are drawn at random
-        assert name in (engine.ask("").reply or "")
+        assert engine.ask("").reply in lines(engine, persona.lines["empty"])
         greeting = engine.ask("你好").reply
         assert greeting in replies(engine, Bank.CHITCHAT, "greeting")
         assert name in (greeting or "")
         assert engine.ask("今天天气怎么样").reply in replies(engine, Bank.CHITCHAT, "weather")
-        assert settings.hall_phone in (engine.ask("我想办假证").reply or "")
+        assert engine.ask("我想办假证").reply in lines(engine, persona.lines["blocked"])
         for rude in ["你真笨", "你个傻逼", "傻 逼"]:
             reply = engine.ask(rude).reply
-            assert reply in replies(engine, Bank.CIVILITY), reply
+            prompts = replies(engine, Bank.CIVILITY) | lines(engine, persona.lines["rude"])
+            assert reply in prompts, reply
             assert not any(word in (reply or "") for word in RUDE_WORDS), reply
+        nothing = engine.ask("xq zzv kkp").reply
+        assert nothing in lines(engine, persona.phrasings[State.APOLOGISING])
+
+
+def test_the_stored_persona_says_the_declines(engine: Engine, store: Store) -> None:
+    """An admin's edit of the persona is what the guide says (issue 13, point 6): no decline
+    text is written in the engine's code."""
+    edited = {
+        "lines": {
+            "empty": ["空空如也，{name}在此。"],
+            "blocked": ["此题不答，请拨{phone}。"],
+            "rude": ["请文明一点。"],
+        },
+        "phrasings": {"apologising": ["没找到，换个说法？"], "goodbye": ["慢走。"]},
+    }
+    save_persona(store, Persona.from_dict(edited), by="admin")
+    store_civility = engine.lexicons.bank(Bank.CIVILITY) if engine.lexicons else ()
+    remove_entries(store, Bank.CIVILITY, store_civility, by="admin")
+    engine.refresh()
+    assert engine.ask("").reply == f"空空如也，{engine.persona.name}在此。"
+    assert engine.ask("我想办假证").reply == f"此题不答，请拨{settings_phone(engine)}。"
+    assert engine.ask("你个傻逼").reply == "请文明一点。"
+    assert engine.ask("xq zzv kkp").reply == "没找到，换个说法？"
+
+
+def settings_phone(engine: Engine) -> str:
+    return engine.settings.hall_phone
 
 
 def test_every_trigger_phrase_is_chitchat(engine: Engine) -> None:
@@ -223,7 +272,7 @@ def check_why(answer: Answer, matter: Matter) -> None:
     for line in result.why:
         match = WHY.match(line)
         if match is None:  # a rewrite of the question: "synonym: 驾照→机动车驾驶证"
-            assert re.match(r"^(synonym|pinyin|homophone): .+→.+$", line), line
+            assert re.match(r"^(synonym|pinyin|homophone|colloquial): .+→.+$", line), line
             continue
         assert match[3] in texts[match[2]], line
 
@@ -320,14 +369,14 @@ def test_refresh_finds_a_new_matter_and_drops_a_retired_one(
     assert "HD-0999" not in [r.code for r in before.candidates]
     upsert(demo_store, new)
     report = engine.refresh()
-    assert report.matters == 67
+    assert report.matters == 84
     assert 0 < report.encoded <= 4  # only the new matter's texts
     found = engine.ask("电瓶车挂牌")
     assert (found.decision, found.results[0].code) == (A, "HD-0999")
 
     driving_licence = matter_of(demo_store, "HD-0402").record.to_dict()
     upsert(demo_store, MatterRecord.model_validate({**driving_licence, "status": "retired"}))
-    assert engine.refresh().matters == 66
+    assert engine.refresh().matters == 83 + 1 - 1
     assert "HD-0402" not in [r.code for r in engine.ask("驾照丢了", k=20).candidates]
 
 

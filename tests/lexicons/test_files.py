@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hall.lexicons import (
+    ELEMENT_KEYS,
     Bank,
     Entry,
     FileFormat,
     LexiconError,
     LexiconFileError,
+    LifeEvent,
     dump_entries,
     parse_file,
     parse_text,
@@ -49,6 +51,15 @@ NATIVE = [
     (Bank.DICTIONARY, "公积金提取 3000", [Entry("公积金提取", "", 3000.0)], "jieba-freq"),
     (Bank.DICTIONARY, "公积金提取 n", [Entry("公积金提取", "n", None)], "jieba-tag"),
     (Bank.DICTIONARY, "公积金提取", [Entry("公积金提取", "", None)], "jieba-word"),
+    (Bank.COLLOQUIAL, "过世\t死亡", [Entry("过世", "死亡")], "colloquial"),
+    (
+        Bank.EVENTS,
+        "新生儿出生\t孩子出生| 宝宝出生 |孩子出生\t出生医学证明|新生儿*参保",
+        [Entry("新生儿出生", "孩子出生|宝宝出生\t出生医学证明|新生儿*参保")],
+        "life-event",
+    ),
+    (Bank.ELEMENTS, "materials\t要带什么", [Entry("materials", "要带什么")], "element-phrase"),
+    (Bank.ELEMENTS, "next\t下一步", [Entry("next", "下一步")], "next-phrase"),
 ]
 
 
@@ -90,6 +101,13 @@ ERRORS = [
     (Bank.TRIGGERS, "\ufeffthanks", 1, "key<TAB>text", "trigger-after-bom"),
     (Bank.STOPWORDS, "我\n" + "长" * 201, 2, "over 200", "term-too-long"),
     (Bank.CIVILITY, "请文明用语\n" + "请" * 2001, 2, "over 2000", "value-too-long"),
+    (Bank.COLLOQUIAL, "过世\t死亡\n娃", 2, "key<TAB>text", "colloquial-no-official"),
+    (Bank.COLLOQUIAL, "死亡\t死亡", 1, "maps to itself", "colloquial-to-itself"),
+    (Bank.EVENTS, "出生\t孩子出生", 1, "name<TAB>trigger", "event-two-fields"),
+    (Bank.EVENTS, "出生\t | \t出生登记", 1, "no trigger phrase", "event-no-trigger"),
+    (Bank.EVENTS, "# 一件事\n出生\t孩子出生\t||", 2, "names no matter", "event-no-matter"),
+    (Bank.EVENTS, "出生\t孩子出生\t出生登记|**", 1, "only '*'", "event-every-matter"),
+    (Bank.ELEMENTS, "materials\t材料\nprice\t多少钱", 2, "unknown element 'price'", "element"),
 ]
 
 
@@ -316,6 +334,18 @@ ENTRIES: dict[Bank, st.SearchStrategy[Entry]] = {
     Bank.DICTIONARY: st.builds(
         Entry, _WORD, st.sampled_from(["", "n", "nz", "v", "vn"]), st.none() | _WEIGHT
     ),
+    Bank.COLLOQUIAL: st.tuples(_WORD, _WORD)
+    .filter(lambda pair: pair[0] != pair[1])
+    .map(lambda pair: Entry(*pair)),
+    Bank.EVENTS: st.builds(
+        lambda name, triggers, patterns: LifeEvent(name, tuple(triggers), tuple(patterns)).entry(),
+        _WORD,
+        st.lists(_WORD, min_size=1, max_size=4, unique=True),
+        st.lists(
+            _WORD.map(lambda w: w.replace("*", "") or "证"), min_size=1, max_size=4, unique=True
+        ),
+    ),
+    Bank.ELEMENTS: st.builds(Entry, st.sampled_from(ELEMENT_KEYS), _WORD),
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -109,3 +111,40 @@ def test_every_trigger_intent_has_an_answer(shipped: LexiconSet) -> None:
 def test_our_own_replies_hold_no_blocked_word(bank: Bank, normalizer: Normalizer) -> None:
     texts = [e.value for e in normalizer.lexicons.bank(bank)]
     assert [t for t in texts if normalizer.find_blocked(t)] == []
+
+
+# -- the colloquial bank --------------------------------------------------------------------
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "hall" / "data" / "demo_catalogue.jsonl"
+BENCH = Path(__file__).resolve().parents[3] / "shared" / "data" / "bench" / "catalogue.jsonl"
+
+
+def _catalogue_text(path: Path) -> str:
+    """The wording a matter is found by: titles, parents, aliases, keywords, conditions and
+    materials."""
+    texts: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        matter = json.loads(line)
+        texts += [matter["title"], matter.get("parent") or "", matter.get("conditions") or ""]
+        for name in ("aliases", "keywords", "materials"):
+            value = matter.get(name) or []
+            texts += [value] if isinstance(value, str) else list(value)
+    return "\n".join(texts)
+
+
+def test_the_colloquial_bank_holds_a_thousand_citizen_phrases() -> None:
+    pairs = LexiconSet.shipped().colloquial
+    assert len(pairs) >= 1000
+    assert len({said for said, _ in pairs}) == len(pairs)  # one official wording per phrase
+
+
+def test_every_official_wording_is_the_demo_catalogues_or_the_bench_catalogues() -> None:
+    pairs = LexiconSet.shipped().colloquial
+    demo = _catalogue_text(DEMO)
+    elsewhere = sorted({official for _, official in pairs if official not in demo})
+    if not elsewhere:
+        return
+    if not BENCH.is_file():
+        pytest.skip(f"{len(elsewhere)} official wordings to check in {BENCH}, which is absent")
+    bench = _catalogue_text(BENCH)
+    assert [official for official in elsewhere if official not in bench] == []

@@ -41,7 +41,7 @@ def vocabulary(matters: Iterable[Matter]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def demo_matters() -> Matters:
-    """The 66 matters of the shipped demo catalogue, ordered by code."""
+    """The 83 matters of the shipped demo catalogue, ordered by code."""
     with demo_catalogue() as path:
         lines = path.read_text(encoding="utf-8").splitlines()
     records = [MatterRecord.model_validate(json.loads(line)) for line in lines if line.strip()]

@@ -216,7 +216,7 @@ def test_the_stopword_title_is_really_all_stopwords(normalizer: Normalizer) -> N
 
 
 def test_retired_matters_are_not_indexed(mixed_index: MatterIndex) -> None:
-    assert mixed_index.size == 66 + 1
+    assert mixed_index.size == 83 + 1
     codes = {hit.code for hit in mixed_index.search("驾照丢了", k=100)}
     assert "HD-0402" in codes
     assert not codes & {"ZZ-RETIRED-1", "AA-RETIRED-2"}
@@ -231,7 +231,7 @@ def test_retired_matters_are_never_returned(mixed_index: MatterIndex, query: str
 
 def test_a_title_of_stopwords_only_is_still_indexed(mixed_index: MatterIndex) -> None:
     hits = mixed_index.search("驾照丢了", k=mixed_index.size)
-    assert len(hits) == 67
+    assert len(hits) == 83 + 1
     assert "HD-9999" in {hit.code for hit in hits}
     (unit,) = [u for u in mixed_index._units if u.matter == mixed_index.size - 1]
     assert (unit.field, unit.raw) == ("title", "我们这个")
@@ -361,6 +361,22 @@ def test_similar_matters(normalizer: Normalizer) -> None:
     assert [c for c, _ in index.codes_and_titles()] == ["A", "B", "C", "D", "E", "F"]
     assert index.title("B") == "居民身份证补领"
     assert index.title("nope") is None
+
+
+def test_similar_matters_are_lifted_by_a_shared_parent_and_keywords(
+    normalizer: Normalizer,
+) -> None:
+    """Titles alike to the encoder: only the parent and keyword lifts order the neighbours
+    (issue 13: similar() never received them, and its test passed without them)."""
+    matters = [
+        make_matter("A", "东区审批", parent="主项", keywords=["婚姻"]),
+        make_matter("B", "西区审批"),
+        make_matter("C", "南区审批", parent="主项"),
+        make_matter("D", "北区审批", keywords=["婚姻", "登记"]),
+    ]
+    index = MatterIndex(normalizer, HashingEncoder())
+    index.build(matters)
+    assert [code for code, _ in index.similar("A", k=3)] == ["C", "D", "B"]
 
 
 def test_the_fusion_weights_follow_the_encoder(normalizer: Normalizer) -> None:

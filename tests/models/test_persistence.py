@@ -67,7 +67,7 @@ def test_a_reload_encodes_nothing_and_answers_alike(
     assert manifest is not None
     report = reloaded.build(demo_matters)
     assert (report.encoded, encoder.encoded) == (0, 0)
-    assert (report.matters, report.units) == (66, manifest["units"])
+    assert (report.matters, report.units) == (83, manifest["units"])
     for query in QUERIES:
         assert reloaded.search(query, k=10) == original.search(query, k=10), query
     assert encoder.encoded == len(QUERIES)  # only the queries
@@ -104,7 +104,7 @@ def test_the_manifest_describes_the_index(
     assert manifest["catalogue_sha256"] == catalogue_digest(demo_matters)
     assert manifest["lexicons_sha256"] == lexicons.digest()
     assert len(manifest["lexicons_sha256"]) == len(manifest["catalogue_sha256"]) == 64
-    assert manifest["matters"] == 66
+    assert manifest["matters"] == 83
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", manifest["vectors"]]
     # The vectors file is named by its content and holds one vector per distinct unit text.
     with np.load(folder / manifest["vectors"]) as data:

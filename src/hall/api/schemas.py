@@ -7,9 +7,11 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from hall.guide import Answer, Result
+from hall.guide.understanding import ResolvedEvent
 from hall.store import Matter
 
 __all__ = [
+    "EventPublic",
     "HealthPublic",
     "MatterPublic",
     "MattersPublic",
@@ -122,6 +124,25 @@ class SearchResultPublic(BaseModel):
         )
 
 
+class EventMatterPublic(BaseModel):
+    code: str = Field(examples=["HD-0103"])
+    title: str = Field(examples=["出生医学证明首次签发"])
+
+
+class EventPublic(BaseModel):
+    """A life event (一件事) the question names, with the matters it usually takes, in order."""
+
+    name: str = Field(examples=["新生儿出生"])
+    matters: list[EventMatterPublic]
+
+    @classmethod
+    def from_domain(cls, event: ResolvedEvent) -> EventPublic:
+        return cls(
+            name=event.name,
+            matters=[EventMatterPublic(code=m.code, title=m.title) for m in event.matters],
+        )
+
+
 class SearchPublic(BaseModel):
     """The engine's reading of one question."""
 
@@ -137,6 +158,11 @@ class SearchPublic(BaseModel):
         default=None,
         description="For clarify, the question to ask; for none, the reply to give.",
     )
+    event: EventPublic | None = Field(
+        default=None,
+        description="When the question names a life event rather than one matter "
+        "(孩子出生后要办哪些手续): the event and its matters in order.",
+    )
 
     @classmethod
     def from_domain(cls, answer: Answer) -> SearchPublic:
@@ -146,6 +172,14 @@ class SearchPublic(BaseModel):
             decision=answer.decision.value,
             results=[SearchResultPublic.from_domain(r) for r in answer.results],
             reply=answer.reply,
+            event=EventPublic(
+                name=answer.event.name,
+                matters=[
+                    EventMatterPublic(code=m.code, title=m.title) for m in answer.event.matters
+                ],
+            )
+            if answer.event
+            else None,
         )
 
 

@@ -28,6 +28,7 @@ class Reason(StrEnum):
     BLOCKED = "blocked"
     CHITCHAT = "chitchat"
     NO_MATCH = "no_match"
+    EVENT = "event"  # names a life event: its matters are offered
 
 
 RUDE_CATEGORIES = frozenset({"insult", "profanity"})

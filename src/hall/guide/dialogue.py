@@ -31,6 +31,7 @@ from hall.guide.decision import Decision, Reason
 from hall.guide.engine import Answer, Engine
 from hall.guide.errors import ConversationConflict
 from hall.guide.persona import Look, Persona, State
+from hall.guide.understanding import NEXT, ElementPhrases, ResolvedEvent
 from hall.store import (
     ChatState,
     MatterNotFound,
@@ -81,128 +82,6 @@ ELEMENT_LABELS: dict[Element, str] = {
     Element.ONLINE: "在线办理",
 }
 
-#: How citizens ask for an element, longest phrasings first within each element. Matched on
-#: the compact text (no spaces or punctuation); the rest of the message decides whether it is
-#: about the matter in context ("要带什么") or names another one ("办护照要带什么").
-_ELEMENT_PHRASES: dict[Element, tuple[str, ...]] = {
-    Element.MATERIALS: (
-        "需要准备什么材料",
-        "需要带什么材料",
-        "需要什么材料",
-        "要什么材料",
-        "要带什么",
-        "带什么",
-        "需要带啥",
-        "要带啥",
-        "带啥",
-        "要什么资料",
-        "需要什么资料",
-        "需要什么证件",
-        "要准备什么",
-        "准备什么",
-        "准备啥",
-        "申请材料",
-        "所需材料",
-        "材料",
-        "资料",
-    ),
-    Element.TIME_LIMIT: (
-        "多久能办好",
-        "多长时间能办好",
-        "什么时候能办好",
-        "几天能办好",
-        "要多久",
-        "需要多久",
-        "多长时间",
-        "多少天",
-        "几个工作日",
-        "几天",
-        "多久",
-        "办理时限",
-        "时限",
-    ),
-    Element.LOCATION: (
-        "在哪里办理",
-        "在哪里办",
-        "在哪儿办",
-        "去哪里办",
-        "去哪办",
-        "在哪办",
-        "哪里办",
-        "哪儿办",
-        "几点上班",
-        "几点下班",
-        "几点开门",
-        "上班时间",
-        "办公时间",
-        "工作时间",
-        "几点",
-        "办理地点",
-        "地址",
-        "地点",
-        "窗口",
-        "在哪",
-    ),
-    Element.FEE: (
-        "要不要钱",
-        "要钱吗",
-        "收不收费",
-        "收费吗",
-        "收费标准",
-        "多少钱",
-        "要交钱",
-        "交多少",
-        "费用",
-        "免费吗",
-        "收费",
-        "要钱",
-        "花钱",
-    ),
-    Element.ONLINE: (
-        "网上能办吗",
-        "网上可以办吗",
-        "能网上办吗",
-        "可以网上办吗",
-        "网上办理",
-        "在线办理",
-        "手机上办",
-        "手机能办",
-        "网上办",
-        "在线办",
-        "网办",
-        "线上办",
-        "网址",
-        "链接",
-    ),
-    Element.LEGAL_BASIS: ("依据是什么", "法律依据", "政策依据", "设定依据", "依据", "法规"),
-    Element.CONDITIONS: (
-        "需要什么条件",
-        "要什么条件",
-        "什么条件",
-        "办理条件",
-        "受理条件",
-        "申请条件",
-        "谁能办",
-        "谁可以办",
-        "能不能办",
-        "条件",
-    ),
-    Element.PROCESS: (
-        "怎么办理",
-        "如何办理",
-        "办理流程",
-        "办理步骤",
-        "办事流程",
-        "流程",
-        "步骤",
-        "程序",
-    ),
-}
-#: Longest first, so "需要什么材料" goes before "材料" leaves "需要什么" behind.
-_ALL_PHRASES = sorted(
-    {p for phrases in _ELEMENT_PHRASES.values() for p in phrases}, key=len, reverse=True
-)
-_NEXT_PHRASES = ("下一步", "下一项", "下一个", "继续", "然后呢", "还有呢", "接下来", "接着说")
 _FILLER = re.compile(
     r"(请问|请|我想|我要|想|问一下|问下|一下|那么|那|这个|它|还|又|呢|吗|啊|呀|吧|嘛|的|了|么|"
     r"要|需要|是|都|有|哪些|什么|啥|办|这|个|得|呗|哈|哦|喔)"
@@ -230,25 +109,19 @@ _PICK = re.compile(
 _FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
 
 
-def element_request(compact: str) -> tuple[Element | None, str]:
+def element_request(compact: str, phrases: ElementPhrases) -> tuple[Element | None, str]:
     """The element a message asks for, and what else it says (fillers removed).
 
     ``compact`` is the message as :meth:`Normalizer.compact` gives it (simplified, half-width,
-    lower case, no spaces or punctuation), so "要帶什麼材料？" reads like "要带什么材料".
+    lower case, no spaces or punctuation), so "要帶什麼材料？" reads like "要带什么材料";
+    ``phrases`` are the engine's element phrases (the bank ``element_phrases``): the longest
+    one found decides the element, and what is left once every phrase is gone is "" or fillers
+    for "要带什么材料", the matter's own words for "办护照要带什么".
     """
-    found = None
-    for element, phrases in _ELEMENT_PHRASES.items():
-        if any(phrase in compact for phrase in phrases):
-            found = element
-            break
-    if found is None:
+    key, rest = phrases.find(compact)
+    if key is None:
         return None, compact
-    # What is left once every way of asking for an element is gone: "" or fillers for
-    # "要带什么材料", the matter's own words for "办护照要带什么".
-    rest = compact
-    for phrase in _ALL_PHRASES:
-        rest = rest.replace(phrase, "")
-    return found, _FILLER.sub("", rest)
+    return Element(key), _FILLER.sub("", rest)
 
 
 @dataclass(frozen=True)
@@ -269,6 +142,7 @@ class Reply:
     suggestions: list[Suggestion] = field(default_factory=list)
     similar: list[tuple[str, str]] = field(default_factory=list)
     intent: str | None = None
+    event: str | None = None  # the life event whose matters the buttons offer
 
 
 @dataclass(frozen=True)
@@ -401,10 +275,19 @@ class Dialogue:
         state.setdefault("failed", 0)
         if not text:
             return self._welcome(state), None
+        normalizer = self.engine.normalizer
+        assert normalizer is not None, "the engine is loaded before any turn"
+        if normalizer.find_blocked(text):
+            # "继续" plus an insult is an insult: the engine declines it, and the history keeps
+            # it masked, never as a step of the guide.
+            answer = self.engine.ask(text, k=5)
+            return self._decline(state, answer), answer
         compact = self._compact(text)
-        element, rest = element_request(compact)
+        phrases = self.engine.understanding.elements
+        element, rest = element_request(compact, phrases)
         follow_up = element is not None and not rest
-        if expired and (follow_up or self._is_next(compact) or _PICK.match(compact)):
+        going_on = self._is_next(compact)
+        if expired and (follow_up or going_on or _PICK.match(compact)):
             # "要带什么" after the conversation timed out: its matter is gone, say so.
             line = self.persona.phrase_line("expired", self._random, **self._fill())
             look = self.persona.look(State.WELCOME)
@@ -413,20 +296,31 @@ class Dialogue:
         if options:
             picked = self._pick(compact, options)
             if picked is not None:
-                state["options"] = []
-                return self._answer_matter(state, picked, None), None
+                wanted = state.get("wanted")
+                state["options"], state["wanted"] = [], None
+                return self._answer_matter(state, picked, Element(wanted) if wanted else None), None
+            if follow_up:
+                # "要带什么材料" after "did you mean": which of the offered matters, never
+                # another one (the engine alone would pick a stranger).
+                assert element is not None
+                return self._which(state, options, element), None
         current = state.get("matter")
         if current and follow_up:
             assert element is not None
             return self._element(state, current, element), None
-        if current and self._is_next(compact):
+        if current and going_on:
             return self._next(state, current), None
+        if follow_up and not current:
+            # An element of no matter: ask which matter, offer the popular ones.
+            return self._ask_matter(state, element), None
         answer = self.engine.ask(text, k=5)
         return self._after_engine(state, answer, element, current), answer
 
     def _after_engine(
         self, state: dict[str, Any], answer: Answer, element: Element | None, current: str | None
     ) -> Reply:
+        if answer.event is not None:
+            return self._event(state, answer.event, element)
         if answer.decision is Decision.ANSWER:
             state["options"] = []
             return self._answer_matter(state, answer.results[0].code, element)
@@ -435,6 +329,7 @@ class Dialogue:
                 # "在哪交钱" with a matter in context: the element, not a list of strangers.
                 return self._element(state, current, element)
             state["options"] = [r.code for r in answer.results]
+            state["wanted"] = element.value if element else None
             state["failed"] = 0
             buttons = [
                 Suggestion(f"{i}. {r.title}", r.title) for i, r in enumerate(answer.results, 1)
@@ -452,6 +347,45 @@ class Dialogue:
             return self._element(state, current, element)
         return self._decline(state, answer)
 
+    def _event(self, state: dict[str, Any], event: ResolvedEvent, element: Element | None) -> Reply:
+        """A life event: its matters in order, as buttons; a pick answers one of them."""
+        state["options"] = list(event.codes)
+        state["wanted"] = element.value if element else None
+        state["failed"] = 0
+        titles = [m.title for m in event.matters]
+        listing = "；".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
+        return Reply(
+            f"办理「{event.name}」这件事，通常需要办理：{listing}。请选择您要先了解的事项。",
+            self.persona.look(State.CLARIFYING),
+            "clarify",
+            suggestions=[Suggestion(f"{i}. {t}", t) for i, t in enumerate(titles, 1)],
+            event=event.name,
+        )
+
+    def _which(self, state: dict[str, Any], options: Sequence[str], element: Element) -> Reply:
+        """Ask which offered matter an element is wanted of; the pick then shows that element."""
+        state["wanted"] = element.value
+        index = self.engine.index
+        titles = [t for code in options if index is not None and (t := index.title(code))]
+        label = ELEMENT_LABELS[element]
+        listing = "；".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
+        return Reply(
+            f"请问您想了解哪一项的{label}？{listing}。",
+            self.persona.look(State.CLARIFYING),
+            "clarify",
+            suggestions=[Suggestion(f"{i}. {t}", t) for i, t in enumerate(titles, 1)],
+        )
+
+    def _ask_matter(self, state: dict[str, Any], element: Element | None) -> Reply:
+        """An element asked of no matter at all: which matter, with the popular ones."""
+        label = ELEMENT_LABELS[element] if element else "办事指南"
+        return Reply(
+            f"请问您想了解哪个事项的{label}？请告诉我您要办的事，或从下面选择。",
+            self.persona.look(State.CLARIFYING),
+            "none",
+            suggestions=self._popular_buttons(),
+        )
+
     # -- understanding --------------------------------------------------------------------
 
     def _compact(self, text: str) -> str:
@@ -460,12 +394,11 @@ class Dialogue:
         assert normalizer is not None, "the engine is loaded before any turn"
         return normalizer.compact(text)
 
-    @staticmethod
-    def _is_next(compact: str) -> bool:
-        """Whether a compact message asks to go on to the next element."""
-        return any(compact == p or compact == p + "吧" for p in _NEXT_PHRASES) or (
-            len(compact) <= 6 and any(p in compact for p in _NEXT_PHRASES)
-        )
+    def _is_next(self, compact: str) -> bool:
+        """Whether a compact message asks to go on to the next element: a "next" phrase of the
+        element-phrase bank and, at most, a short word around it ("下一个吧", "好的继续")."""
+        found = self.engine.understanding.elements.has(compact, NEXT)
+        return bool(found) and len(compact) <= max(len(p) for p in found) + 3
 
     def _pick(self, compact: str, options: Sequence[str]) -> str | None:
         """Which of the offered matters the citizen chose: a number, a button, or words."""
@@ -638,9 +571,11 @@ class Dialogue:
                     suggestions=reply.suggestions,
                     intent=intent,
                 )
-            text = (answer.reply if answer else None) or self.persona.phrase_line(
-                "chitchat", self._random, **self._fill()
-            )
+            text = (
+                self.engine.reply_for(reason, intent, persona=self.persona)
+                if intent
+                else self.persona.phrase_line("chitchat", self._random, **self._fill())
+            ) or ""
             if intent == "goodbye":
                 return Reply(text, self.persona.look(State.GOODBYE), "none", intent=intent)
             if intent in _FRIENDLY:
@@ -654,10 +589,7 @@ class Dialogue:
                 intent=intent,
             )
         state["failed"] = int(state.get("failed", 0)) + 1
-        declined = (answer.reply if answer else None) or self.engine.reply_for(
-            Reason.NO_MATCH, None
-        )
-        text = declined or ""
+        text = self.engine.reply_for(reason, None, persona=self.persona) or ""
         if state["failed"] >= 2 and reason not in (Reason.RUDE, Reason.BLOCKED):
             text = self.persona.phrase_line("handoff", self._random, **self._fill())
         buttons = [] if reason in (Reason.RUDE, Reason.BLOCKED) else self._popular_buttons()

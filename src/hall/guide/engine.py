@@ -30,7 +30,13 @@ from rapidfuzz import fuzz, process
 from hall.guide.decision import Decision, Reason, Thresholds, decide
 from hall.guide.errors import EngineNotReady
 from hall.guide.hall_info import HallInfo, load_hall_info
-from hall.guide.persona import Persona, load_persona
+from hall.guide.persona import Persona, State, fill_template, load_persona
+from hall.guide.understanding import (
+    EVENT_CUE,
+    ResolvedEvent,
+    Understanding,
+    build_understanding,
+)
 from hall.lexicons import (
     Bank,
     LexiconSet,
@@ -94,6 +100,8 @@ class Answer:
     history_id: int | None = None
     candidates: list[Result] = field(default_factory=list)  # the ranked hits, whatever decided
     revision: int = 0  # of the snapshot that answered
+    #: The life event the question names ("孩子出生后要办哪些手续"), with its matters.
+    event: ResolvedEvent | None = None
 
 
 def _why(hit: Hit, norm: Normalized) -> list[str]:
@@ -123,6 +131,7 @@ class Snapshot:
     index: MatterIndex
     triggers: tuple[tuple[str, str], ...]
     trigger_phrases: tuple[str, ...]
+    understanding: Understanding
     persona: Persona
     hall: HallInfo
     matters: Mapping[str, Matter]
@@ -210,6 +219,17 @@ class Engine:
         snap = self._snapshot
         return snap.build if snap else None
 
+    @property
+    def understanding(self) -> Understanding:
+        """The life events and element phrases resolved against the catalogue."""
+        snap = self._current()
+        return snap.understanding if snap else Understanding()
+
+    @property
+    def persona(self) -> Persona:
+        snap = self._current()
+        return snap.persona if snap else Persona.shipped()
+
     # -- loading --------------------------------------------------------------------------
 
     @property
@@ -267,12 +287,22 @@ class Engine:
                     for phrase in phrases
                     if normalizer.compact(phrase)
                 )
+                understanding = build_understanding(
+                    lexicons,
+                    normalizer.compact,
+                    [
+                        (code, matters[code].record.title)
+                        for code in sorted(matters)
+                        if matters[code].record.kind == "matter"
+                    ],
+                )
             else:
-                normalizer, index, report, triggers = (
+                normalizer, index, report, triggers, understanding = (
                     old.normalizer,
                     old.index,
                     old.build,
                     old.triggers,
+                    old.understanding,
                 )
             if old is None or moved(Part.SETTINGS):
                 persona = load_persona(self.store, name=self.settings.guide_name)
@@ -287,6 +317,7 @@ class Engine:
                 index=index,
                 triggers=triggers,
                 trigger_phrases=tuple(phrase for phrase, _ in triggers),
+                understanding=understanding,
                 persona=persona,
                 hall=hall,
                 matters=MappingProxyType(matters),
@@ -380,35 +411,35 @@ class Engine:
                     return intent
         return None
 
-    def reply_for(self, reason: Reason, intent: str | None) -> str | None:
-        """The reply text of a decline: a random chit-chat answer, a civility prompt, a fallback."""
+    def reply_for(
+        self, reason: Reason, intent: str | None, *, persona: Persona | None = None
+    ) -> str | None:
+        """The reply text of a decline, in the guide's own words (``persona``, default the
+        snapshot's): chit-chat answers from the chit-chat bank (a goodbye also from the
+        persona's goodbye phrasings), a civility prompt from the civility bank or the persona's
+        "rude" lines, the persona's "empty" and "blocked" lines, and its apologising phrasings
+        when nothing fits. Every text an admin can edit is read here; none is written in code.
+        """
         snap = self.snapshot
         lexicons = snap.lexicons
-        name, phone, hours = snap.persona.name, snap.hall.phone, snap.hall.hours
-        fill = {"name": name, "phone": phone}
+        persona = persona or snap.persona
+        fill = {"name": persona.name, "phone": snap.hall.phone, "hours": snap.hall.hours}
         choices: tuple[str, ...] = ()
         if reason is Reason.CHITCHAT and intent:
             choices = lexicons.replies(Bank.CHITCHAT).get(intent, ())
+            if intent == "goodbye":
+                choices += persona.phrasings[State.GOODBYE]
+            choices = choices or persona.lines["chitchat"]
         elif reason is Reason.RUDE:
-            choices = tuple(
-                text for texts in lexicons.replies(Bank.CIVILITY).values() for text in texts
-            )
+            choices = tuple(t for texts in lexicons.replies(Bank.CIVILITY).values() for t in texts)
+            choices += persona.lines["rude"]
         elif reason is Reason.EMPTY:
-            return f"您好，我是导办员{name}，请告诉我您想办理什么业务。"
-        if choices:
-            template = self._random.choice(choices)
-            try:
-                return template.format(**fill)
-            except (KeyError, IndexError, ValueError):
-                return template
-        if reason is Reason.BLOCKED:
-            return (
-                f"抱歉，这个问题我无法回答。如需办理业务，请告诉我您要办的事；也可拨打{phone}咨询。"
-            )
-        return (
-            "抱歉，我没有找到与您的问题相符的事项。您可以换个说法再问我，"
-            f"或拨打{phone}咨询（{hours}）。"
-        )
+            choices = persona.lines["empty"]
+        elif reason is Reason.BLOCKED:
+            choices = persona.lines["blocked"]
+        if not choices:
+            choices = persona.phrasings[State.APOLOGISING]
+        return fill_template(self._random.choice(choices), fill)
 
     def ask(
         self,
@@ -446,6 +477,18 @@ class Engine:
             chitchat=intent,
             topic=self._topic(norm, hits),
         )
+        event = None
+        if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH):
+            event = self._event(text, decision)
+        if event is not None and decision is Decision.NONE:
+            # Nothing fits alone, but the question names a life event: offer its matters.
+            decision, reason = Decision.CLARIFY, Reason.EVENT
+            scores = {hit.code: hit for hit in hits}
+            shown = [
+                scores.get(m.code)
+                or Hit(m.code, m.title, None, "matter", 0.0, {}, {"event": f"event: {event.name}"})
+                for m in event.matters
+            ]
         reply = self.reply_for(reason, intent) if decision is Decision.NONE else None
         if decision is Decision.CLARIFY:
             reply = "您是想办理以下哪一项？"
@@ -461,11 +504,23 @@ class Engine:
             latency_ms=round(latency, 2),
             candidates=[_result(hit, norm) for hit in hits[:k]],
             revision=snap.revision,
+            event=event,
         )
         if record:
             history_id = self.record(answer, session_id=session_id, channel=channel)
             answer = replace(answer, history_id=history_id)
         return answer
+
+    def _event(self, text: str, decision: Decision) -> ResolvedEvent | None:
+        """The life event a question names: its trigger ("孩子出生", "开*饭馆") and either a
+        request for all it takes ("要办哪些手续") or no single matter answering it."""
+        snap = self.snapshot
+        compact = snap.normalizer.compact(text)
+        event = snap.understanding.events.find(compact)
+        if event is None:
+            return None
+        asks_all = bool(snap.understanding.elements.has(compact, EVENT_CUE))
+        return event if asks_all or decision is not Decision.ANSWER else None
 
     def _topic(self, norm: Normalized, hits: list[Hit]) -> bool:
         """A one-word question that the titles of several candidates contain, and that is no

@@ -1,6 +1,10 @@
 """Measuring the engine: top-1, top-3, MRR, the share of no-match questions declined, latency.
 
-Rows are ``{"query": …, "expected": [codes]}``; ``expected: []`` means the guide should decline.
+Rows are ``{"query": …, "expected": [codes], "style"?: …}``; ``expected: []`` means the guide
+should decline. Two readings of a real question: the ranked candidates (``top1``, ``top3``,
+``mrr``), and what the citizen is shown (``shown_top1``, ``shown_top3``, ``declined_real``): an
+answer shows one matter, a clarification its options, a decline nothing, so a declined real
+question is a miss whatever the ranking held. ``by_style`` repeats the shown figures per style.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ __all__ = ["EvalReport", "EvalRow", "evaluate", "read_eval_file"]
 class EvalRow:
     query: str
     expected: tuple[str, ...]
+    style: str = ""
 
 
 @dataclass
@@ -37,6 +42,11 @@ class EvalReport:
     declined: float = 0.0  # share of expected-[] rows decided "none"
     latency_ms: dict[str, float] = field(default_factory=dict)
     decisions: dict[str, int] = field(default_factory=dict)
+    shown_top1: float = 0.0  # the first matter shown is right
+    shown_top3: float = 0.0  # a right matter is among the first three shown
+    declined_real: float = 0.0  # share of real questions declined
+    #: style -> {"rows", "shown_top1", "shown_top3", "declined"}
+    by_style: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -49,7 +59,13 @@ def read_eval_file(path: Path) -> list[EvalRow]:
             continue
         try:
             data = json.loads(line)
-            rows.append(EvalRow(str(data["query"]), tuple(str(c) for c in data["expected"])))
+            rows.append(
+                EvalRow(
+                    str(data["query"]),
+                    tuple(str(c) for c in data["expected"]),
+                    str(data.get("style") or ""),
+                )
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise GuideError(f"{path}, line {number}: not an evaluation row ({exc})") from None
     return rows
@@ -61,6 +77,7 @@ def evaluate(engine: Engine, rows: Iterable[EvalRow], *, k: int = 10) -> EvalRep
     latencies: list[float] = []
     hits1 = hits3 = reciprocal = answered = declined = 0.0
     decisions: dict[str, int] = {}
+    styles: dict[str, list[tuple[bool, bool, bool]]] = {}
     for row in rows:
         answer = engine.ask(row.query, k=k)
         latencies.append(answer.latency_ms)
@@ -79,11 +96,31 @@ def evaluate(engine: Engine, rows: Iterable[EvalRow], *, k: int = 10) -> EvalRep
             hits3 += rank < 3
         if answer.decision is Decision.ANSWER and answer.results[0].code in expected:
             answered += 1
+        shown = [r.code for r in answer.results]
+        seen = (
+            bool(shown) and shown[0] in expected,
+            any(code in expected for code in shown[:3]),
+            answer.decision is Decision.NONE,
+        )
+        styles.setdefault(row.style or "all", []).append(seen)
     if report.matched_rows:
         report.top1 = hits1 / report.matched_rows
         report.top3 = hits3 / report.matched_rows
         report.mrr = reciprocal / report.matched_rows
         report.answered_correct = answered / report.matched_rows
+        every = [seen for marks in styles.values() for seen in marks]
+        report.shown_top1, report.shown_top3, report.declined_real = (
+            sum(seen[i] for seen in every) / len(every) for i in range(3)
+        )
+        report.by_style = {
+            style: {
+                "rows": len(marks),
+                "shown_top1": sum(m[0] for m in marks) / len(marks),
+                "shown_top3": sum(m[1] for m in marks) / len(marks),
+                "declined": sum(m[2] for m in marks) / len(marks),
+            }
+            for style, marks in sorted(styles.items())
+        }
     if report.nomatch_rows:
         report.declined = declined / report.nomatch_rows
     if latencies:

@@ -35,6 +35,7 @@ __all__ = [
     "Look",
     "Persona",
     "State",
+    "fill_template",
     "load_persona",
     "save_persona",
 ]
@@ -139,8 +140,7 @@ class Persona:
     def _pick(self, templates: tuple[str, ...], rng: random.Random, fill: dict[str, str]) -> str:
         if not templates:
             return ""
-        values = {"name": self.name, **fill}
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), rng.choice(templates))
+        return fill_template(rng.choice(templates), {"name": self.name, **fill})
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form the store and the API use; :meth:`from_dict` reads it back."""
@@ -168,6 +168,11 @@ class Persona:
     def shipped(cls) -> Persona:
         """The persona shipped in ``hall/data/persona.json`` (read once)."""
         return _shipped()
+
+
+def fill_template(template: str, values: Mapping[str, str]) -> str:
+    """``{name}``-style placeholders filled from ``values``; any other brace stays text."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def load_persona(store: Store, *, name: str | None = None) -> Persona:

@@ -1,14 +1,15 @@
 """Lexicons (词库) an admin maintains, and the normaliser built from them.
 
-Banks: synonyms, modal particles, stopwords, blocked words, civility prompts, chit-chat answers
-and their trigger phrases, keywords and the jieba dictionary (``Bank``); the question banks and
+Banks: synonyms, the citizens' colloquial wording, modal particles, stopwords, blocked words,
+civility prompts, chit-chat answers and their trigger phrases, keywords, the jieba dictionary,
+life events and the phrases that ask for an element of a guide (``Bank``); the question banks and
 the history live in the store's own tables. Shipped defaults are in ``hall/data/lexicons``.
 """
 
 from __future__ import annotations
 
 from hall.lexicons.automaton import Match, PhraseMatcher
-from hall.lexicons.banks import BANK_FILES, Bank, Entry, parse_bank
+from hall.lexicons.banks import BANK_FILES, ELEMENT_KEYS, Bank, Entry, LifeEvent, parse_bank
 from hall.lexicons.errors import InvalidEntry, LexiconError, LexiconFileError, UnknownBank
 from hall.lexicons.files import FileFormat, dump_entries, parse_file, parse_text
 from hall.lexicons.lexicon_set import LexiconSet, shipped_entries
@@ -24,6 +25,7 @@ from hall.lexicons.service import (
 
 __all__ = [
     "BANK_FILES",
+    "ELEMENT_KEYS",
     "Bank",
     "Entry",
     "FileFormat",
@@ -32,6 +34,7 @@ __all__ = [
     "LexiconError",
     "LexiconFileError",
     "LexiconSet",
+    "LifeEvent",
     "Match",
     "Normalized",
     "Normalizer",

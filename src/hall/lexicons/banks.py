@@ -1,10 +1,12 @@
 """The lexicon banks (词库) and their entries.
 
-Ten banks make up the approval hall's lexicons. Four live in their own tables of the store:
+Eleven banks make up the approval hall's lexicons. Four live in their own tables of the store:
 imported questions and matter questions (``matter_questions``, by source), the general FAQ
 (matters of kind ``faq``) and the question history (``question_history``). The others are rows of
-``lexicon_entries``, one :class:`Bank` each, with two helpers of the normaliser (stopwords and the
-jieba dictionary) and the example phrases that recognise chit-chat.
+``lexicon_entries``, one :class:`Bank` each: synonyms, the citizens' colloquial wording, particles,
+blocked words, civility prompts, chit-chat answers, keywords and life events (一件事), with the
+helpers of the normaliser (stopwords and the jieba dictionary) and of the dialogue (the example
+phrases that recognise chit-chat, and the phrases that ask for an element of a matter's guide).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from enum import StrEnum
 
 from hall.lexicons.errors import InvalidEntry, UnknownBank
 
-__all__ = ["BANK_FILES", "Bank", "Entry", "parse_bank"]
+__all__ = ["BANK_FILES", "ELEMENT_KEYS", "Bank", "Entry", "LifeEvent", "parse_bank"]
 
 
 class Bank(StrEnum):
@@ -27,6 +29,9 @@ class Bank(StrEnum):
     TRIGGERS = "chitchat_triggers"  # example phrases of each chit-chat intent
     KEYWORDS = "keywords"  # 关键词: weighted term, optionally tied to a matter
     DICTIONARY = "dictionary"  # jieba user dictionary: word, frequency, tag
+    COLLOQUIAL = "colloquial"  # 市民用语: how citizens say it -> the catalogue's wording
+    EVENTS = "life_events"  # 一件事: name, trigger phrases, the matters' title patterns
+    ELEMENTS = "element_phrases"  # how a follow-up asks for an element of the guide
 
 
 #: The shipped default file(s) of each bank, under ``hall/data/lexicons``.
@@ -40,7 +45,30 @@ BANK_FILES: dict[Bank, tuple[str, ...]] = {
     Bank.TRIGGERS: ("chitchat_triggers.txt",),
     Bank.KEYWORDS: ("keywords.txt",),
     Bank.DICTIONARY: ("dictionary.txt",),
+    Bank.COLLOQUIAL: (
+        "colloquial_people.txt",
+        "colloquial_business.txt",
+        "colloquial_everyday.txt",
+    ),
+    Bank.EVENTS: ("life_events.txt",),
+    Bank.ELEMENTS: ("element_phrases.txt",),
 }
+
+#: What an element phrase may ask for: the elements of a matter's guide, "next" (go on to the
+#: next one) and "event" (everything a life event takes: "要办哪些手续"). The dialogue's
+#: ``Element`` holds the element keys.
+ELEMENT_KEYS = (
+    "conditions",
+    "materials",
+    "process",
+    "time_limit",
+    "fee",
+    "location",
+    "legal_basis",
+    "online",
+    "next",
+    "event",
+)
 
 _TERM_MAX = 200
 _VALUE_MAX = 2000
@@ -53,7 +81,10 @@ class Entry:
     synonyms: term = canonical, value = "canonical=variant=…"; blocked: value = category;
     civility: term = "rude", value = reply; chitchat: term = intent, value = reply;
     chitchat_triggers: term = intent, value = phrase; keywords: term = word, value = matter code
-    or "", weight; dictionary: term = word, value = tag, weight = frequency.
+    or "", weight; dictionary: term = word, value = tag, weight = frequency; colloquial: term =
+    the citizen's phrase, value = the official wording; life_events: term = the event's name,
+    value = "trigger|trigger<TAB>title pattern|title pattern" (see :class:`LifeEvent`);
+    element_phrases: term = element key (:data:`ELEMENT_KEYS`), value = phrase.
     """
 
     term: str
@@ -80,3 +111,30 @@ def parse_bank(name: str | Bank) -> Bank:
     except ValueError:
         valid = ", ".join(b.value for b in Bank)
         raise UnknownBank(f"unknown lexicon bank {name!r}; choose one of: {valid}") from None
+
+
+@dataclass(frozen=True)
+class LifeEvent:
+    """A life event (一件事) as its bank entry holds it.
+
+    ``patterns`` name the event's matters by title, in the order they are usually done: a
+    pattern is part of a title (``出生医学证明``), with ``*`` standing for any characters
+    (``新生儿*参保``), so one default list fits any hall's catalogue and resolves to its codes
+    when the engine loads.
+    """
+
+    name: str
+    triggers: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def from_entry(cls, entry: Entry) -> LifeEvent:
+        triggers, _, patterns = entry.value.partition("\t")
+        return cls(entry.term, _items(triggers), _items(patterns))
+
+    def entry(self) -> Entry:
+        return Entry(self.name, f"{'|'.join(self.triggers)}\t{'|'.join(self.patterns)}")
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip() for p in text.split("|") if p.strip()))

@@ -11,6 +11,10 @@ chitchat           ``intent<TAB>reply``
 chitchat_triggers  ``intent<TAB>phrase``
 keywords           ``word<TAB>weight[<TAB>matter code]``
 dictionary         ``word [frequency] [tag]`` (jieba's format)
+colloquial         ``citizen's phrase<TAB>official wording``
+life_events        ``name<TAB>trigger|trigger…<TAB>title pattern|…``
+element_phrases    ``element<TAB>phrase`` (element: conditions,
+                   materials, …, next)
 =================  ==========================================
 
 External formats for importing: ``plain`` (a word a line), ``cnsyn`` (space-separated groups,
@@ -26,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from hall.lexicons.banks import Bank, Entry
+from hall.lexicons.banks import ELEMENT_KEYS, Bank, Entry, LifeEvent
 from hall.lexicons.errors import InvalidEntry, LexiconError, LexiconFileError
 
 __all__ = ["FileFormat", "dump_entries", "parse_file", "parse_text"]
@@ -104,6 +108,36 @@ def _civility(line: str) -> Entry:
     return Entry("rude", line)
 
 
+def _colloquial(line: str) -> Entry:
+    entry = _keyed(line)
+    if entry.term == entry.value:
+        raise InvalidEntry(f"{entry.term!r} maps to itself")
+    return entry
+
+
+def _event(line: str) -> Entry:
+    parts = [p.strip() for p in line.split("\t")]
+    if len(parts) != 3:
+        raise InvalidEntry("expected 'name<TAB>trigger|trigger…<TAB>title pattern|…'")
+    event = LifeEvent.from_entry(Entry(parts[0], f"{parts[1]}\t{parts[2]}"))
+    if not event.triggers:
+        raise InvalidEntry(f"life event {event.name!r} has no trigger phrase")
+    if not event.patterns:
+        raise InvalidEntry(f"life event {event.name!r} names no matter")
+    if any(p.strip("*") == "" for p in event.patterns):
+        raise InvalidEntry(f"life event {event.name!r}: a pattern of only '*' names every matter")
+    return event.entry()
+
+
+def _element(line: str) -> Entry:
+    entry = _keyed(line)
+    if entry.term not in ELEMENT_KEYS:
+        raise InvalidEntry(
+            f"unknown element {entry.term!r}; choose one of: {', '.join(ELEMENT_KEYS)}"
+        )
+    return entry
+
+
 _NATIVE: dict[Bank, Callable[[str], Entry]] = {
     Bank.SYNONYMS: _synonyms,
     Bank.PARTICLES: _word,
@@ -114,6 +148,9 @@ _NATIVE: dict[Bank, Callable[[str], Entry]] = {
     Bank.TRIGGERS: _keyed,
     Bank.KEYWORDS: _keyword,
     Bank.DICTIONARY: _jieba,
+    Bank.COLLOQUIAL: _colloquial,
+    Bank.EVENTS: _event,
+    Bank.ELEMENTS: _element,
 }
 
 

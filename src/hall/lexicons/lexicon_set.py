@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 
-from hall.lexicons.banks import BANK_FILES, Bank, Entry
+from hall.lexicons.banks import BANK_FILES, Bank, Entry, LifeEvent
 from hall.lexicons.files import parse_text
 
 __all__ = ["LexiconSet", "shipped_entries"]
@@ -61,6 +61,16 @@ class LexiconSet:
     @property
     def blocked(self) -> dict[str, str]:
         return {e.term: e.value or "misc" for e in self.bank(Bank.BLOCKED)}
+
+    @property
+    def colloquial(self) -> list[tuple[str, str]]:
+        """(citizen's phrase, official wording) pairs of the colloquial bank."""
+        return [(e.term, e.value) for e in self.bank(Bank.COLLOQUIAL) if e.value]
+
+    @property
+    def events(self) -> list[LifeEvent]:
+        """The life events, in the bank's order."""
+        return [LifeEvent.from_entry(e) for e in self.bank(Bank.EVENTS)]
 
     def bank_dictionary(self) -> list[str]:
         """Words of the jieba user dictionary and the keyword bank."""

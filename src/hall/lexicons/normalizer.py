@@ -9,6 +9,9 @@ tokenisation entry point), so a synonym or a dictionary word acts on both sides 
 3. pinyin: Latin letter runs that spell vocabulary words become those words ("gongjijin");
 4. homophone typos: hanzi windows that are no word but sound like a vocabulary word and differ
    from it in one character become that word (驾使证 -> 驾驶证);
+4b. colloquial wording: the citizens' phrases of the colloquial bank become the catalogue's
+   wording (过世 -> 死亡, 上户口 -> 户口登记, 送外卖 -> 灵活就业), found leftmost-longest with an
+   Aho-Corasick automaton, so a phrase across jieba's words ("工作没了") is found too;
 5. segmentation with the engine's own ``jieba.Tokenizer`` and user dictionary (every synonym,
    alias and keyword is a word);
 6. synonyms mapped to their canonical form; particles, stopwords and punctuation dropped.
@@ -35,7 +38,7 @@ from typing import Any
 
 from hall.lexicons.automaton import Match, PhraseMatcher
 from hall.lexicons.lexicon_set import LexiconSet
-from hall.lexicons.pinyin import PinyinIndex
+from hall.lexicons.pinyin import PinyinDecoder, PinyinIndex, general_readings
 
 __all__ = ["Fired", "Normalized", "Normalizer"]
 
@@ -49,7 +52,7 @@ _ASCII_LETTER = re.compile(r"[a-z]")
 class Fired:
     """One rewrite the normaliser made, for the explanation of a result."""
 
-    kind: str  # "synonym", "pinyin", "homophone"
+    kind: str  # "synonym", "pinyin", "homophone", "colloquial"
     source: str
     target: str
 
@@ -84,6 +87,7 @@ class _Loaded:
     blocked: PhraseMatcher
     pinyin: PinyinIndex
     freq: dict[str, int]
+    colloquial: PhraseMatcher = field(default_factory=lambda: PhraseMatcher(()))
     drop: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -153,11 +157,22 @@ class Normalizer:
         for word in self.vocabulary:
             pinyin_vocab.update(t for t in tokenizer.lcut(self._clean(word), HMM=False))
         drop = self.lexicons.particles | self.lexicons.stopwords
+        colloquial = PhraseMatcher(
+            (self._clean(said), self._clean(official))
+            for said, official in self.lexicons.colloquial
+        )
         return _Loaded(
+            colloquial=colloquial,
             tokenizer=tokenizer,
             canonical=canonical,
             blocked=blocked,
-            pinyin=PinyinIndex(pinyin_vocab, weight=weight),
+            pinyin=PinyinIndex(
+                pinyin_vocab,
+                weight=weight,
+                decoder=PinyinDecoder(
+                    general_readings(base_freq), pinyin_vocab, total=float(base_total)
+                ),
+            ),
             freq=freq,
             drop=frozenset(self._clean(w) for w in drop),
         )
@@ -228,6 +243,8 @@ class Normalizer:
         fired += [Fired("pinyin", a, b) for a, b in changes]
         rewritten, changes = loaded.pinyin.homophones(rewritten, is_word=self._is_word)
         fired += [Fired("homophone", a, b) for a, b in changes]
+        rewritten, changes = _rewrite(rewritten, loaded.colloquial)
+        fired += [Fired("colloquial", a, b) for a, b in changes]
 
         tokens: list[str] = []
         words = self.segment(rewritten)
@@ -294,6 +311,32 @@ def _base_dictionary(cache_dir: str | None) -> tuple[dict[str, int], int]:
             loader.initialize()
             _BASE = (loader.FREQ, loader.total)
         return _BASE
+
+
+def _rewrite(text: str, phrases: PhraseMatcher) -> tuple[str, list[tuple[str, str]]]:
+    """Each phrase found (leftmost-longest) replaced by its label; the changes made.
+
+    A phrase inside its own label, as written ("公积金" in "住房公积金"), is left alone.
+    """
+    found = [m for m in phrases.find(text) if not _inside(text, m)]
+    if not found:
+        return text, []
+    out, position = [], 0
+    for match in found:
+        out += [text[position : match.start], match.label]
+        position = match.end
+    out.append(text[position:])
+    return "".join(out), [(m.phrase, m.label) for m in found]
+
+
+def _inside(text: str, match: Match) -> bool:
+    """Whether the text around a match already is the match's label."""
+    label, size = match.label, match.end - match.start
+    return any(
+        text.startswith(label, match.start - offset)
+        for offset in range(max(0, len(label) - size) + 1)
+        if match.start - offset >= 0 and label[offset : offset + size] == match.phrase
+    )
 
 
 def _masked(cleaned: str, found: list[Match]) -> str:

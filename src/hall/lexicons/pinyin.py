@@ -3,17 +3,25 @@
 A :class:`PinyinIndex` maps the toneless pinyin of every vocabulary word to the word. Letter runs
 in a question are split into known pinyin words; hanzi windows that are no known word but sound
 like one (and differ from it in at most one character) are replaced by it.
+
+A run the vocabulary alone cannot spell ("gongzuo meile zenme ling shiye baoxianjin") is decoded
+as a sentence by :class:`PinyinDecoder`: the cheapest path over the splits of its letters into
+words of the hall's vocabulary and of jieba's general dictionary, each word costing the negative
+log of its frequency (the vocabulary's words weighing as common words), so the splits and the
+homophones that read most naturally win (an input method's unigram model).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
-__all__ = ["PinyinIndex", "char_pinyin"]
+__all__ = ["PinyinDecoder", "PinyinIndex", "char_pinyin", "general_readings"]
 
 _LETTERS = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
 _HANZI = re.compile(r"[\u4e00-\u9fff]+")
@@ -32,6 +40,85 @@ def word_pinyin(word: str) -> str:
     return "".join(char_pinyin(c) for c in word)
 
 
+#: Words of jieba's dictionary read for decoding: at most four hanzi and this frequent (single
+#: characters whatever their frequency); about 30,000 words, read once per process (~2 s).
+GENERAL_MIN_FREQ = 100
+_READINGS_LOCK = threading.Lock()
+_READINGS: dict[int, dict[str, tuple[str, float]]] = {}
+
+
+def general_readings(freq: Mapping[str, int]) -> dict[str, tuple[str, float]]:
+    """Toneless pinyin -> (the most frequent word of that sound, its frequency), over a jieba
+    frequency table; computed once per table and process."""
+    with _READINGS_LOCK:
+        key = id(freq)
+        if key not in _READINGS:
+            found: dict[str, tuple[str, float]] = {}
+            for word, count in freq.items():
+                if not count or len(word) > 4 or not _HANZI.fullmatch(word):
+                    continue
+                if len(word) > 1 and count < GENERAL_MIN_FREQ:
+                    continue
+                reading = "".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+                if reading and (reading not in found or found[reading][1] < count):
+                    found[reading] = (word, float(count))
+            _READINGS[key] = found
+        return _READINGS[key]
+
+
+class PinyinDecoder:
+    """Toneless pinyin sentences to hanzi: the cheapest split into known words (see above)."""
+
+    #: A vocabulary word costs at most what a word this frequent costs in the general dictionary.
+    VOCABULARY_FREQ = 50_000.0
+
+    def __init__(
+        self,
+        general: Mapping[str, tuple[str, float]],
+        vocabulary: Iterable[str],
+        *,
+        total: float,
+    ) -> None:
+        self.total = max(total, 1.0)
+        table: dict[str, tuple[str, float]] = {
+            reading: (word, self._cost(count)) for reading, (word, count) in general.items()
+        }
+        boost = self._cost(self.VOCABULARY_FREQ)
+        for word in sorted(set(vocabulary)):
+            if len(word) >= 2 and _HANZI.fullmatch(word):
+                reading = word_pinyin(word)
+                current = table.get(reading)
+                cost = min(boost, current[1]) if current else boost
+                if current is None or cost < current[1] or current[0] != word:
+                    # the hall's own word wins its sound over a general homophone
+                    table[reading] = (word, cost if current is None else min(cost, current[1]))
+        self.table = table
+        self._max_key = max((len(k) for k in table), default=0)
+
+    def _cost(self, count: float) -> float:
+        return -math.log(max(count, 1.0) / self.total)
+
+    def decode(self, letters: str) -> list[str] | None:
+        """The cheapest words spelling ``letters`` (no spaces), or None if none can."""
+        n = len(letters)
+        if not n:
+            return None
+        best: list[tuple[float, list[str]] | None] = [None] * (n + 1)
+        best[0] = (0.0, [])
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self._max_key), end):
+                head = best[start]
+                found = self.table.get(letters[start:end])
+                if head is None or found is None:
+                    continue
+                cost = head[0] + found[1]
+                current = best[end]
+                if current is None or cost < current[0]:
+                    best[end] = (cost, [*head[1], found[0]])
+        last = best[n]
+        return None if last is None else last[1]
+
+
 class PinyinIndex:
     """Toneless pinyin of vocabulary words (two or more hanzi) -> the word."""
 
@@ -41,7 +128,14 @@ class PinyinIndex:
     #: listed in the synonyms instead.
     MIN_WINDOW = 3
 
-    def __init__(self, vocabulary: Iterable[str], *, weight: Callable[[str], float]) -> None:
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        *,
+        weight: Callable[[str], float],
+        decoder: PinyinDecoder | None = None,
+    ) -> None:
+        self.decoder = decoder
         found: dict[str, list[tuple[float, str]]] = {}
         for word in set(vocabulary):
             if len(word) >= 2 and _HANZI.fullmatch(word):
@@ -59,7 +153,10 @@ class PinyinIndex:
 
         def replace(match: re.Match[str]) -> str:
             run = match.group(0)
-            words = self._split(run.replace(" ", ""))
+            letters = run.replace(" ", "")
+            words = self._split(letters)
+            if words is None and self.decoder is not None and _syllables(letters) >= 2:
+                words = self.decoder.decode(letters)
             if words is None:
                 return run
             hanzi = "".join(words)
@@ -143,3 +240,22 @@ def _breaks_a_word(
         if left >= 0 and right <= len(chars) and outside and is_word(chars[left:right]):
             return True
     return False
+
+
+_SYLLABLE = re.compile(
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|van|ai|ao|an|ei|en|er|ia|ie|in|iu|ou|"
+    r"ua|uo|ui|un|ue|ve|vn|a|e|i|o|u|v)"
+)
+
+
+def _syllables(letters: str) -> int:
+    """How many pinyin syllables a run of letters reads as greedily (0 when it cannot be
+    pinyin): "ban" is one, "shebaoka" three, "usb" none."""
+    count, position = 0, 0
+    while position < len(letters):
+        match = _SYLLABLE.match(letters, position)
+        if match is None:
+            return 0
+        position, count = match.end(), count + 1
+    return count

@@ -241,7 +241,15 @@ class MatterIndex:
                 scorer.fit(units)
         self.semantic.fit_vectors(matrix)
         self._entries = [
-            _Entry(m.code, m.record.title, m.record.department, str(m.record.kind), m.record.region)
+            _Entry(
+                m.code,
+                m.record.title,
+                m.record.department,
+                str(m.record.kind),
+                m.record.region,
+                m.record.parent or None,
+                frozenset(m.record.keywords),
+            )
             for m in active
         ]
         self._regions = RegionPreference(
