@@ -51,6 +51,9 @@ BANK_LABELS: dict[Bank, tuple[str, str]] = {
     Bank.TRIGGERS: ("闲聊触发语", "意图<Tab>例句"),
     Bank.KEYWORDS: ("关键词", "词<Tab>权重[<Tab>事项编码]"),
     Bank.DICTIONARY: ("分词词典", "词 [词频] [词性]"),
+    Bank.COLLOQUIAL: ("市民用语", "市民的说法<Tab>官方用语"),
+    Bank.EVENTS: ("一件事", "名称<Tab>触发短语|…<Tab>事项标题模式|…"),
+    Bank.ELEMENTS: ("追问用语", "要素<Tab>短语"),
 }
 
 
