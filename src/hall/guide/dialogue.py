@@ -53,6 +53,7 @@ __all__ = [
     "Turn",
     "element_request",
     "element_text",
+    "topic",
 ]
 
 log = logging.getLogger("hall.guide")
@@ -107,6 +108,14 @@ _PICK = re.compile(
 )
 #: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
 _FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
+
+
+def topic(compact: str, phrases: ElementPhrases) -> str:
+    """What a message is about: its words once every element phrase ("要带什么", "在哪办") and
+    filler ("请问", "怎么") is gone ("小蓝本本在哪里办" and "小蓝本本要带啥材料" are both about
+    "小蓝本本"). The message itself when nothing would be left."""
+    _, rest = phrases.find(compact)
+    return _FILLER.sub("", rest) or compact
 
 
 def element_request(compact: str, phrases: ElementPhrases) -> tuple[Element | None, str]:
