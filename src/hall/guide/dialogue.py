@@ -28,7 +28,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from hall.guide.decision import Decision, Reason
-from hall.guide.engine import Answer, Engine
+from hall.guide.engine import Answer, Engine, history_fields
 from hall.guide.errors import ConversationConflict
 from hall.guide.persona import Look, Persona, State
 from hall.guide.understanding import NEXT, ElementPhrases, ResolvedEvent
@@ -274,6 +274,7 @@ class Dialogue:
                 channel=channel,
                 turn=number,
                 reply=reply.text,
+                **(history_fields(answer) if answer else {}),
             )
         return Turn(chat.id, number, reply, answer.latency_ms if answer else 0.0)
 

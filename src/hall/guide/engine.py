@@ -24,7 +24,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from hall.guide.decision import Decision, Reason, Thresholds, decide
@@ -66,7 +69,7 @@ from hall.store import (
 )
 from hall.store.tables import utcnow
 
-__all__ = ["Answer", "Engine", "Result", "Snapshot"]
+__all__ = ["Answer", "Engine", "Result", "Snapshot", "history_fields"]
 
 log = logging.getLogger("hall.guide")
 
@@ -83,6 +86,8 @@ class Result:
     department: str | None
     kind: str
     why: list[str]
+    #: Each signal's score of the matter (semantic, keyword, char, fuzzy; region when it moved).
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,8 @@ class Answer:
     history_id: int | None = None
     candidates: list[Result] = field(default_factory=list)  # the ranked hits, whatever decided
     revision: int = 0  # of the snapshot that answered
+    #: The question's sentence vector, when it was searched (kept in the history for insight).
+    vector: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
     #: The life event the question names ("孩子出生后要办哪些手续"), with its matters.
     event: ResolvedEvent | None = None
 
@@ -116,7 +123,9 @@ def _why(hit: Hit, norm: Normalized) -> list[str]:
 
 
 def _result(hit: Hit, norm: Normalized) -> Result:
-    return Result(hit.code, hit.title, hit.score, hit.department, hit.kind, _why(hit, norm))
+    return Result(
+        hit.code, hit.title, hit.score, hit.department, hit.kind, _why(hit, norm), dict(hit.signals)
+    )
 
 
 @dataclass(frozen=True)
@@ -464,8 +473,10 @@ class Engine:
         norm = snap.normalizer.normalize(text)
         intent = None if norm.blocked else self._chitchat(text, norm)
         hits: list[Hit] = []
+        vector = None
         if not norm.blocked and intent is None and not norm.is_empty:
             hits = snap.index.search(norm, k=max(k, self.thresholds.max_candidates))
+            vector = snap.index.query_vector(norm)
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
             blocked, intent = ("insult",), None
@@ -505,6 +516,7 @@ class Engine:
             candidates=[_result(hit, norm) for hit in hits[:k]],
             revision=snap.revision,
             event=event,
+            vector=None if vector is None else np.asarray(vector, dtype=np.float32),
         )
         if record:
             history_id = self.record(answer, session_id=session_id, channel=channel)
@@ -548,4 +560,20 @@ class Engine:
                 latency_ms=answer.latency_ms,
                 session_id=session_id,
                 channel=channel,
+                **history_fields(answer),
             )
+
+
+def history_fields(answer: Answer) -> dict[str, Any]:
+    """What the history keeps of an answer for the back office: why it was decided, the
+    candidates with their evidence, and the sentence vector (float16) for clustering."""
+    return {
+        "reason": answer.reason.value,
+        "candidates": [
+            {"code": r.code, "title": r.title, "score": r.score, "why": r.why}
+            for r in answer.candidates[:5]
+        ],
+        "vector": None
+        if answer.vector is None
+        else np.asarray(answer.vector, dtype=np.float16).tobytes(),
+    }

@@ -399,6 +399,11 @@ class MatterIndex:
             fused = fused + adjustment
         return np.asarray(fused, dtype=np.float32).clip(0.0, 1.0)
 
+    def query_vector(self, query: Normalized) -> Vectors:
+        """The sentence vector the semantic signal compares a question with (the encoder's
+        query cache spares encoding it again after a search)."""
+        return self.semantic.query_vector(query)
+
     def search(self, query: str | Normalized, *, k: int = 5) -> list[Hit]:
         """The ``k`` best matters, best first, scores in ``[0, 1]``; "" gives nothing."""
         norm = self.normalizer.normalize(query) if isinstance(query, str) else query

@@ -232,9 +232,15 @@ def record_question(
     channel: str = "api",
     turn: int | None = None,
     reply: str | None = None,
+    reason: str | None = None,
+    candidates: list[dict[str, Any]] | None = None,
+    vector: bytes | None = None,
 ) -> int:
     """Write one question to the history; ``query`` must already be masked."""
     row = HistoryRow(
+        reason=reason,
+        candidates=candidates,
+        vector=vector,
         query=query[:2000],
         normalized=normalized[:2000],
         decision=decision,

@@ -29,6 +29,7 @@ __all__ = [
     "ChatSessionRow",
     "HallSettingRow",
     "HistoryRow",
+    "InsightClusterRow",
     "LexiconChangeRow",
     "LexiconEntryRow",
     "MatterRow",
@@ -187,6 +188,14 @@ class HistoryRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     turn: Mapped[int | None] = mapped_column(Integer)
     reply: Mapped[str | None] = mapped_column(Text)
+    #: Why the guide decided so (match, close, no_match, chitchat, rude, blocked, empty …).
+    reason: Mapped[str | None] = mapped_column(String(16))
+    #: The ranked candidates as shown to the admin: [{"code", "title", "score", "why"}].
+    candidates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: The engine's sentence vector of the question (float16), for clustering what was missed.
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: What an admin did about it: null (open), taught, dismissed, out_of_scope.
+    triage: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class ChatSessionRow(Base):
@@ -308,3 +317,26 @@ class UploadRow(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class InsightClusterRow(Base):
+    """A group of questions the guide could not serve, as last computed, and what was done.
+
+    Kept in the store so that the process an admin's teach request reaches finds the cluster
+    another process listed; the id is a digest of its questions' history ids.
+    """
+
+    __tablename__ = "insight_clusters"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[list[int]] = mapped_column(JSON)
+    texts: Mapped[list[str]] = mapped_column(JSON)
+    suggestions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    action: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
