@@ -18,7 +18,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -34,6 +34,7 @@ from hall.guide.decision import Decision, Reason, Thresholds, decide
 from hall.guide.errors import EngineNotReady
 from hall.guide.hall_info import HallInfo, load_hall_info
 from hall.guide.persona import Persona, State, fill_template, load_persona
+from hall.guide.tuning import load_thresholds, settings_thresholds
 from hall.guide.understanding import (
     EVENT_CUE,
     ResolvedEvent,
@@ -129,6 +130,16 @@ def _result(hit: Hit, norm: Normalized) -> Result:
 
 
 @dataclass(frozen=True)
+class _Analysis:
+    norm: Normalized
+    intent: str | None
+    hits: list[Hit]
+    blocked: tuple[str, ...]
+    vector: Any
+    topic: bool
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything one process answers from, as one value: swapped whole, never changed."""
 
@@ -143,6 +154,7 @@ class Snapshot:
     understanding: Understanding
     persona: Persona
     hall: HallInfo
+    thresholds: Thresholds
     matters: Mapping[str, Matter]
     questions: int
     build: BuildReport
@@ -168,12 +180,6 @@ class Engine:
         self.settings = settings
         self.encoder: Encoder = encoder or make_encoder(
             settings.embedding_model, threads=settings.encoder_threads
-        )
-        self.thresholds = Thresholds(
-            answer=settings.answer_threshold,
-            margin=settings.answer_margin,
-            clarify=settings.clarify_threshold,
-            semantic=settings.min_semantic,
         )
         self._lock = threading.Lock()
         self._random = random.Random()
@@ -233,6 +239,12 @@ class Engine:
         """The life events and element phrases resolved against the catalogue."""
         snap = self._current()
         return snap.understanding if snap else Understanding()
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The decision's thresholds: the settings', or an admin's from the test console."""
+        snap = self._current()
+        return snap.thresholds if snap else settings_thresholds(self.settings)
 
     @property
     def persona(self) -> Persona:
@@ -316,8 +328,9 @@ class Engine:
             if old is None or moved(Part.SETTINGS):
                 persona = load_persona(self.store, name=self.settings.guide_name)
                 hall = load_hall_info(self.store, self.settings)
+                thresholds = load_thresholds(self.store, self.settings)
             else:
-                persona, hall = old.persona, old.hall
+                persona, hall, thresholds = old.persona, old.hall, old.thresholds
             self._snapshot = Snapshot(
                 revisions=MappingProxyType(dict(revisions)),
                 built_at=utcnow(),
@@ -329,6 +342,7 @@ class Engine:
                 understanding=understanding,
                 persona=persona,
                 hall=hall,
+                thresholds=thresholds,
                 matters=MappingProxyType(matters),
                 questions=sum(len(m.question_items) for m in matters.values()),
                 build=report,
@@ -458,48 +472,45 @@ class Engine:
         record: bool = False,
         session_id: str | None = None,
         channel: str = "api",
+        thresholds: Thresholds | None = None,
     ) -> Answer:
-        """Understand, retrieve and decide. Any string is accepted; "" is politely declined."""
+        """Understand, retrieve and decide. Any string is accepted; "" is politely declined.
+
+        ``thresholds`` decide instead of the snapshot's (the test console's comparisons).
+        """
         with self.pinned():
-            return self._ask(query, k=k, record=record, session_id=session_id, channel=channel)
+            return self._ask(
+                query,
+                k=k,
+                record=record,
+                session_id=session_id,
+                channel=channel,
+                thresholds=thresholds,
+            )
 
     def _ask(
-        self, query: str, *, k: int, record: bool, session_id: str | None, channel: str
+        self,
+        query: str,
+        *,
+        k: int,
+        record: bool,
+        session_id: str | None,
+        channel: str,
+        thresholds: Thresholds | None = None,
     ) -> Answer:
         snap = self.snapshot
         started = time.perf_counter()
         k = max(k, 1)
         text = query[:MAX_QUERY_CHARS]
-        norm = snap.normalizer.normalize(text)
-        intent = None if norm.blocked else self._chitchat(text, norm)
-        hits: list[Hit] = []
-        vector = None
-        if not norm.blocked and intent is None and not norm.is_empty:
-            hits = snap.index.search(norm, k=max(k, self.thresholds.max_candidates))
-            vector = snap.index.query_vector(norm)
-        blocked = norm.blocked
-        if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
-            blocked, intent = ("insult",), None
-        decision, reason, shown = decide(
-            hits,
-            thresholds=self.thresholds,
-            empty=norm.is_empty and not blocked and intent is None,
-            blocked=blocked,
-            chitchat=intent,
-            topic=self._topic(norm, hits),
+        seen = self._analyse(snap, text, k)
+        norm, intent, hits, blocked, vector = (
+            seen.norm,
+            seen.intent,
+            seen.hits,
+            seen.blocked,
+            seen.vector,
         )
-        event = None
-        if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH):
-            event = self._event(text, decision)
-        if event is not None and decision is Decision.NONE:
-            # Nothing fits alone, but the question names a life event: offer its matters.
-            decision, reason = Decision.CLARIFY, Reason.EVENT
-            scores = {hit.code: hit for hit in hits}
-            shown = [
-                scores.get(m.code)
-                or Hit(m.code, m.title, None, "matter", 0.0, {}, {"event": f"event: {event.name}"})
-                for m in event.matters
-            ]
+        decision, reason, shown, event = self._decide(seen, text, thresholds or snap.thresholds)
         reply = self.reply_for(reason, intent) if decision is Decision.NONE else None
         if decision is Decision.CLARIFY:
             reply = "您是想办理以下哪一项？"
@@ -522,6 +533,53 @@ class Engine:
             history_id = self.record(answer, session_id=session_id, channel=channel)
             answer = replace(answer, history_id=history_id)
         return answer
+
+    def _analyse(self, snap: Snapshot, text: str, k: int) -> _Analysis:
+        """Normalise, recognise chit-chat and rudeness, and search: all but the decision."""
+        norm = snap.normalizer.normalize(text)
+        intent = None if norm.blocked else self._chitchat(text, norm)
+        hits: list[Hit] = []
+        vector = None
+        if not norm.blocked and intent is None and not norm.is_empty:
+            hits = snap.index.search(norm, k=max(k, snap.thresholds.max_candidates))
+            vector = snap.index.query_vector(norm)
+        blocked = norm.blocked
+        if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
+            blocked, intent = ("insult",), None
+        return _Analysis(norm, intent, hits, tuple(blocked), vector, self._topic(norm, hits))
+
+    def _decide(
+        self, seen: _Analysis, text: str, thresholds: Thresholds
+    ) -> tuple[Decision, Reason, list[Hit], ResolvedEvent | None]:
+        decision, reason, shown = decide(
+            seen.hits,
+            thresholds=thresholds,
+            empty=seen.norm.is_empty and not seen.blocked and seen.intent is None,
+            blocked=seen.blocked,
+            chitchat=seen.intent,
+            topic=seen.topic,
+        )
+        event = None
+        if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH):
+            event = self._event(text, decision)
+        if event is not None and decision is Decision.NONE:
+            # Nothing fits alone, but the question names a life event: offer its matters.
+            decision, reason = Decision.CLARIFY, Reason.EVENT
+            scores = {hit.code: hit for hit in seen.hits}
+            shown = [
+                scores.get(m.code)
+                or Hit(m.code, m.title, None, "matter", 0.0, {}, {"event": f"event: {event.name}"})
+                for m in event.matters
+            ]
+        return decision, reason, shown, event
+
+    def decisions(self, query: str, variants: Sequence[Thresholds]) -> list[Decision]:
+        """How the question would be decided under each set of thresholds (searched once): the
+        test console's preview of a change of thresholds."""
+        with self.pinned() as snap:
+            text = query[:MAX_QUERY_CHARS]
+            seen = self._analyse(snap, text, snap.thresholds.max_candidates)
+            return [self._decide(seen, text, limits)[0] for limits in variants]
 
     def _event(self, text: str, decision: Decision) -> ResolvedEvent | None:
         """The life event a question names: its trigger ("孩子出生", "开*饭馆") and either a

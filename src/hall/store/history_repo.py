@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "daily_counts",
     "get_cluster",
     "history_page",
+    "history_texts",
     "insight_questions",
     "iter_history",
     "latencies",
@@ -103,9 +104,11 @@ class HistoryRecord:
     reply: str | None
     candidates: list[dict[str, Any]]
     triage: str | None
+    #: The sentence vector (float16 bytes), read only for the insight's clustering.
+    vector: bytes | None = field(default=None, repr=False)
 
 
-def _record(row: HistoryRow) -> HistoryRecord:
+def _record(row: HistoryRow, *, vector: bool = False) -> HistoryRecord:
     return HistoryRecord(
         row.id,
         row.asked_at,
@@ -124,6 +127,7 @@ def _record(row: HistoryRow) -> HistoryRecord:
         row.reply,
         list(row.candidates or []),
         row.triage,
+        row.vector if vector else None,
     )
 
 
@@ -218,7 +222,7 @@ def latencies(session: Session, *, since: datetime) -> list[float]:
 
 def insight_questions(
     session: Session, *, since: datetime, low_score: float, limit: int = 50_000
-) -> list[HistoryRow]:
+) -> list[HistoryRecord]:
     """Open questions the guide did not serve: declined (not chit-chat, rudeness or nothing),
     a "did you mean" the citizen left without choosing, an answer with a low score, or an
     answer the citizen marked unhelpful. Newest last."""
@@ -243,7 +247,20 @@ def insight_questions(
         .order_by(HistoryRow.id)
         .limit(limit)
     )
-    return list(rows)
+    return [_record(row, vector=True) for row in rows]
+
+
+def history_texts(session: Session, history_ids: Sequence[int]) -> list[str]:
+    """The distinct questions of these rows, in the order they were asked."""
+    texts: dict[str, None] = {}
+    for start in range(0, len(history_ids), 500):
+        chunk = sorted(history_ids)[start : start + 500]
+        rows = session.execute(
+            select(HistoryRow.id, HistoryRow.query).where(HistoryRow.id.in_(chunk))
+        )
+        for _, text in sorted(rows):
+            texts.setdefault(text, None)
+    return list(texts)
 
 
 def set_triage(session: Session, history_ids: Sequence[int], triage: str | None) -> int:
