@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from hall.admin import Role
-from hall.api.routes import admin, admin_pages
+from hall.api.routes import admin, admin_insight, admin_insight_pages, admin_pages
 from hall.settings import Settings
 from hall.store import Store
 from hall.store.tables import UserRow, utcnow
@@ -23,7 +23,7 @@ from hall.store.tables import UserRow, utcnow
 from .admin_helpers import PASSWORDS, Hall, demo_hall
 
 #: Routes anyone may use: the sign-in form and the pages' CSS and script.
-PUBLIC = {"/admin/login", "/admin/static/{name}"}
+PUBLIC = {"/admin/login", "/admin/static/{name}", "/admin/static/vendor/{name}"}
 #: Path parameters that name nothing: a permitted request gets a 404 or 422, never a change.
 DUMMY = {
     "code": "NO-SUCH-CODE",
@@ -33,6 +33,7 @@ DUMMY = {
     "name": "nobody",
     "token_id": "999999",
     "entry_id": "999999",
+    "cluster": "no-such-cluster",
 }
 RANK = [Role.VIEWER, Role.EDITOR, Role.ADMIN]
 ACCOUNT = {Role.VIEWER: "vi", Role.EDITOR: "ed", Role.ADMIN: "ann"}
@@ -71,7 +72,12 @@ def _admin_routes() -> list[tuple[str, str, Role | None]]:
     """Every route of the back office's two routers (the next test checks that the app has no
     admin route elsewhere)."""
     found = []
-    for router in (admin.router, admin_pages.router):
+    for router in (
+        admin.router,
+        admin_insight.router,
+        admin_pages.router,
+        admin_insight_pages.router,
+    ):
         for route in router.routes:
             assert isinstance(route, APIRoute)
             if route.path in PUBLIC:

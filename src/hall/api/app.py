@@ -13,7 +13,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from hall import __version__
 from hall.admin import Accounts
 from hall.api.errors import install_handlers
-from hall.api.routes import admin, admin_pages, chat, hall, health, matters, search, speech, web
+from hall.api.routes import (
+    admin,
+    admin_insight,
+    admin_insight_pages,
+    admin_pages,
+    chat,
+    hall,
+    health,
+    matters,
+    search,
+    speech,
+    web,
+)
 from hall.guide import Dialogue, Engine, Refresher, Snapshot, Speaker
 from hall.settings import Settings, get_settings
 from hall.store import Store
@@ -95,5 +107,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(hall.router)
     app.include_router(web.router)
     app.include_router(admin.router)
+    app.include_router(admin_insight.router)
     admin_pages.install(app)
+    app.include_router(admin_insight_pages.router)
     return app

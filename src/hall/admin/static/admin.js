@@ -50,8 +50,35 @@
     });
   }
 
+  /* The home page's chart of questions per day, when Chart.js (served from the package) is
+     there; the same numbers are in the table under it either way. */
+  function chartDays() {
+    var canvas = document.getElementById("chart-days");
+    if (!canvas || !window.Chart) { return; }
+    var series = JSON.parse(canvas.getAttribute("data-series"));
+    var reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: series.days.map(function (d) { return d.slice(5); }),
+        datasets: [
+          { label: "直接解答", data: series.answer, backgroundColor: "#0b4a8b" },
+          { label: "确认选项", data: series.clarify, backgroundColor: "#c77800" },
+          { label: "未能解答", data: series.none, backgroundColor: "#a3161b" }
+        ]
+      },
+      options: {
+        animation: reduced ? false : undefined,
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     previewPersona();
     guardLexicon();
+    chartDays();
   });
 })();

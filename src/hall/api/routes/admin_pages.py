@@ -42,7 +42,6 @@ from hall.admin import (
     diff_bank,
     export_catalogue,
     import_text,
-    overview,
     preview_import,
     save_bank,
     validate_record,
@@ -53,7 +52,6 @@ from hall.api.deps import (
     AccountsDep,
     AdminDep,
     EditorDep,
-    EngineDep,
     RefresherDep,
     SettingsDep,
     StoreDep,
@@ -113,6 +111,9 @@ _STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 #: The pages in the navigation, with the role each needs to be shown.
 NAV: list[tuple[str, str, Role]] = [
     ("/admin/", "首页", Role.VIEWER),
+    ("/admin/insight", "市民没问到的", Role.VIEWER),
+    ("/admin/history", "问题历史", Role.VIEWER),
+    ("/admin/console", "测试台", Role.VIEWER),
     ("/admin/matters", "事项", Role.VIEWER),
     ("/admin/questions", "问题库", Role.VIEWER),
     ("/admin/faq", "常见问题", Role.VIEWER),
@@ -228,6 +229,8 @@ ACTION_LABELS = {
     "replace": "替换词库",
     "create_token": "签发令牌",
     "revoke_token": "吊销令牌",
+    "teach": "教学",
+    "undo": "撤销",
 }
 ROLE_LABELS = {"viewer": "只读", "editor": "编辑", "admin": "管理员"}
 DECISION_LABELS = {
@@ -304,10 +307,20 @@ def install(app: FastAPI) -> None:
 @router.api_route("/static/{name}", methods=["GET", "HEAD"])
 def static(request: Request, name: Annotated[str, Path(max_length=64)]) -> Response:
     """The back office's CSS and script, from the package (public: they hold no data)."""
+    return _static(request, _STATIC, name)
+
+
+@router.api_route("/static/vendor/{name}", methods=["GET", "HEAD"])
+def vendor(request: Request, name: Annotated[str, Path(max_length=64)]) -> Response:
+    """Libraries from npm (Chart.js), copied into the package by ``make install``."""
+    return _static(request, _STATIC / "vendor", name)
+
+
+def _static(request: Request, folder: Any, name: str) -> Response:
     suffix = FsPath(name).suffix
     if not _STATIC_NAME.match(name) or suffix not in _STATIC_TYPES:
         raise HTTPException(404, "no such file")
-    resource = _STATIC / name
+    resource = folder / name
     if not resource.is_file():
         raise HTTPException(404, "no such file")
     content = resource.read_bytes()
@@ -436,20 +449,6 @@ def logout(request: Request, who: ViewerDep, accounts: AccountsDep) -> Response:
     response.delete_cookie(ADMIN_COOKIE, path="/")
     log.info("%s signed out", who.name)
     return response
-
-
-# -- home --------------------------------------------------------------------------------------
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, who: ViewerDep, engine: EngineDep) -> Response:
-    return _render(
-        request,
-        "home.html",
-        title="首页",
-        overview=overview(engine),
-        decisions=DECISION_LABELS,
-    )
 
 
 # -- matters -----------------------------------------------------------------------------------
@@ -1432,6 +1431,7 @@ def audit_page(
             "lexicon": "词库",
             "setting": "设置",
             "user": "用户",
+            "insight": "问题组",
         },
         local=_local,
         prev_url=_url("/admin/audit", **filters, page=page - 1) if page > 1 else None,
