@@ -29,7 +29,8 @@ def served(
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(600):
+            # A fresh index over the bench catalogue takes minutes on a busy machine.
+            for _ in range(3000):
                 try:
                     if client.get("/healthz").status_code == 200:
                         break
@@ -41,4 +42,8 @@ def served(
             yield client, process
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -266,3 +266,13 @@ def test_thresholds_preview_then_save_by_admins_only(hall: Hall) -> None:
     with hall.store.session(commit=False) as session:
         entry = list_audit(session, target_id="thresholds")[0][0]
     assert (entry.actor, entry.after["answer"]) == ("ann", 0.99)
+
+
+def test_among_equals_the_needs_citizens_got_nothing_for_come_first(hall: Hall) -> None:
+    chose = chat(hall, "驾驶证")  # a "did you mean" over the licence's matters
+    assert chose["reply"]["decision"] == "clarify"
+    chat(hall, "1", chose["session_id"])  # the citizen chooses: the guide only hesitated
+    chat(hall, BLUE[0])  # declined: the citizen got nothing
+    found = clusters(hall)
+    assert [c["questions"] for c in found] == [[BLUE[0]], ["驾驶证"]]
+    assert [c["failed"] for c in found] == [1, 0]

@@ -34,6 +34,7 @@ from hall.guide import Engine
 from hall.guide.dialogue import topic
 from hall.lexicons import Bank, LexiconError, parse_bank, parse_text
 from hall.store import (
+    FAILED,
     ClusterRecord,
     Conflict,
     LexiconItem,
@@ -90,8 +91,9 @@ SHOWN = 20
 
 @dataclass(frozen=True)
 class InsightSettings:
-    #: An answer scoring under this is "low": the citizen probably did not get what they asked.
-    low_score: float = 0.55
+    #: An answer scoring under this is "low": the citizen may not have got what they asked.
+    #: None: the engine's own zone of doubt, its answer threshold plus its margin.
+    low_score: float | None = None
     clusters: ClusterSettings = field(default_factory=ClusterSettings)
 
 
@@ -143,7 +145,11 @@ def compute_clusters(
     settings = settings or InsightSettings()
     store = engine.store
     with store.session(commit=False) as session:
-        rows = insight_questions(session, since=since, low_score=settings.low_score)
+        thresholds = engine.thresholds
+        low = settings.low_score
+        if low is None:
+            low = thresholds.answer + thresholds.margin
+        rows = insight_questions(session, since=since, low_score=low)
     by_id = {row.id: row for row in rows}
     groups = cluster(_items(engine, rows), settings.clusters)
     now = utcnow()
@@ -165,11 +171,13 @@ def compute_clusters(
                 action=None,
                 resolved_by=None,
                 resolved_at=None,
+                failed=sum(1 for row in members if row.outcome in FAILED),
             )
         )
     with store.session() as session:
         save_clusters(session, clusters)
-    return clusters
+    # Most asked first; among equals, those whose citizens got nothing.
+    return sorted(clusters, key=lambda c: (-c.size, -c.failed, -c.last_seen.timestamp()))
 
 
 def open_clusters(engine: Engine) -> list[ClusterRecord]:

@@ -44,6 +44,7 @@ from hall.store.errors import (
     UserNotFound,
 )
 from hall.store.history_repo import (
+    FAILED,
     ClusterNotFound,
     ClusterRecord,
     HistoryFilter,
@@ -135,6 +136,7 @@ from hall.store.users_repo import (
 )
 
 __all__ = [
+    "FAILED",
     "FIELD_ORDER",
     "LIST_FIELDS",
     "LIST_SEPARATOR",

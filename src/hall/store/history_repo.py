@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,6 +106,9 @@ class HistoryRecord:
     triage: str | None
     #: The sentence vector (float16 bytes), read only for the insight's clustering.
     vector: bytes | None = field(default=None, repr=False)
+    #: Why the insight lists it: declined, abandoned, unhelpful (the citizen got nothing), or
+    #: chosen (a "did you mean" answered by a choice), low_score.
+    outcome: str | None = None
 
 
 def _record(row: HistoryRow, *, vector: bool = False) -> HistoryRecord:
@@ -220,34 +223,54 @@ def latencies(session: Session, *, since: datetime) -> list[float]:
 # -- what citizens could not get -------------------------------------------------------------------
 
 
+#: Outcomes in which the citizen got nothing: what the insight lists first among equals.
+FAILED = ("declined", "abandoned", "unhelpful")
+
+
 def insight_questions(
     session: Session, *, since: datetime, low_score: float, limit: int = 50_000
 ) -> list[HistoryRecord]:
-    """Open questions the guide did not serve: declined (not chit-chat, rudeness or nothing),
-    a "did you mean" the citizen left without choosing, an answer with a low score, or an
-    answer the citizen marked unhelpful. Newest last."""
+    """Open questions the guide did not serve well: declined (not chit-chat, rudeness or
+    nothing said), marked unhelpful, a "did you mean" the citizen left without choosing or
+    answered only by choosing (the guide hesitated: the choice says what it should have
+    answered), or an answer with a low score. Oldest first; ``outcome`` says which."""
     later = aliased(HistoryRow)
-    chosen = exists().where(
-        later.session_id == HistoryRow.session_id,
-        later.turn > HistoryRow.turn,
-        later.decision.in_(("answer", "element")),
+    chosen = (
+        exists()
+        .where(
+            later.session_id == HistoryRow.session_id,
+            later.turn > HistoryRow.turn,
+            later.decision.in_(("answer", "element")),
+        )
+        .label("chosen")
     )
     needs = or_(
         and_(
             HistoryRow.decision == "none",
             or_(HistoryRow.reason.is_(None), HistoryRow.reason.not_in(NOT_A_NEED)),
         ),
-        and_(HistoryRow.decision == "clarify", HistoryRow.session_id.is_not(None), ~chosen),
+        and_(HistoryRow.decision == "clarify", HistoryRow.session_id.is_not(None)),
         and_(HistoryRow.decision == "answer", HistoryRow.score < low_score),
         HistoryRow.helpful.is_(False),
     )
-    rows = session.scalars(
-        select(HistoryRow)
+    rows = session.execute(
+        select(HistoryRow, chosen)
         .where(HistoryRow.asked_at >= since, HistoryRow.triage.is_(None), needs)
         .order_by(HistoryRow.id)
         .limit(limit)
     )
-    return [_record(row, vector=True) for row in rows]
+    found = []
+    for row, was_chosen in rows:
+        if row.helpful is False:
+            outcome = "unhelpful"
+        elif row.decision == "none":
+            outcome = "declined"
+        elif row.decision == "clarify":
+            outcome = "chosen" if was_chosen else "abandoned"
+        else:
+            outcome = "low_score"
+        found.append(replace(_record(row, vector=True), outcome=outcome))
+    return found
 
 
 def history_texts(session: Session, history_ids: Sequence[int]) -> list[str]:
@@ -289,6 +312,8 @@ class ClusterRecord:
     action: dict[str, Any] | None
     resolved_by: str | None
     resolved_at: datetime | None
+    #: How many of its questions got nothing (declined, abandoned, unhelpful).
+    failed: int = 0
 
 
 def cluster_id(history_ids: Sequence[int]) -> str:
@@ -311,6 +336,7 @@ def _cluster(row: InsightClusterRow) -> ClusterRecord:
         row.action,
         row.resolved_by,
         row.resolved_at,
+        row.failed,
     )
 
 
@@ -339,6 +365,7 @@ def save_clusters(session: Session, clusters: Sequence[ClusterRecord]) -> None:
                     first_seen=cluster.first_seen,
                     last_seen=cluster.last_seen,
                     state="open",
+                    failed=cluster.failed,
                 )
             )
         elif found.state == "open":
@@ -351,7 +378,11 @@ def list_clusters(session: Session, *, state: str = "open") -> list[ClusterRecor
     rows = session.scalars(
         select(InsightClusterRow)
         .where(InsightClusterRow.state == state)
-        .order_by(InsightClusterRow.size.desc(), InsightClusterRow.last_seen.desc())
+        .order_by(
+            InsightClusterRow.size.desc(),
+            InsightClusterRow.failed.desc(),
+            InsightClusterRow.last_seen.desc(),
+        )
     )
     return [_cluster(row) for row in rows]
 

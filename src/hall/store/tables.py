@@ -337,6 +337,7 @@ class InsightClusterRow(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
     action: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -236,6 +236,10 @@ class ClusterPublic(BaseModel):
     suggestions: list[dict[str, str]] = Field(description="[{code, title}] the engine ranked.")
     first_seen: datetime
     last_seen: datetime
+    failed: int = Field(
+        default=0,
+        description="How many of its questions got nothing (declined, abandoned, 没帮助).",
+    )
 
 
 class ClustersPublic(BaseModel):
@@ -265,6 +269,7 @@ def clusters(
                 suggestions=c.suggestions,
                 first_seen=c.first_seen,
                 last_seen=c.last_seen,
+                failed=c.failed,
             )
             for c in found
         ]

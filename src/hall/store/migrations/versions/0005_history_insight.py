@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
     sa.Column("state", sa.String(length=16), nullable=False),
+    sa.Column("failed", sa.Integer(), nullable=False),
     sa.Column("action", sa.JSON(), nullable=True),
     sa.Column("resolved_by", sa.String(length=100), nullable=True),
     sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
