@@ -2,15 +2,19 @@
 
 StoreError
 ├── MatterNotFound      no matter has the code asked for
-└── StoreUnavailable    the database cannot be reached or migrated
+├── StoreUnavailable    the database cannot be reached or migrated
+└── BackupInvalid       a backup file that cannot be restored here (unreadable, another
+                        format, a newer schema, a store that is not empty); nothing changed
 """
 
 from __future__ import annotations
 
-__all__ = ["MatterNotFound", "StoreError", "StoreUnavailable"]
+from hall.errors import HallError
+
+__all__ = ["BackupInvalid", "MatterNotFound", "StoreError", "StoreUnavailable"]
 
 
-class StoreError(Exception):
+class StoreError(HallError):
     """Base of every error the store raises."""
 
 
@@ -22,3 +26,7 @@ class MatterNotFound(StoreError):
 
 class StoreUnavailable(StoreError):
     """The database URL is wrong, the server is down, or a migration failed."""
+
+
+class BackupInvalid(StoreError):
+    pass
