@@ -1,12 +1,14 @@
 """The store: domain types, SQLAlchemy tables, migrations and the functions that read and write.
 
-It imports no other hall package except ``hall.settings``; everything else builds on it.
+It imports no other hall package except ``hall.settings`` and ``hall.errors``; everything else
+builds on it.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from hall.store.backup import backup, restore, schema_revision
 from hall.store.chat_repo import (
     ChatState,
     create_chat_session,
@@ -14,12 +16,13 @@ from hall.store.chat_repo import (
     load_chat_session,
     popular_matter_codes,
     purge_chat_sessions,
+    purge_history,
     put_hall_setting,
     save_chat_session,
     set_turn_feedback,
 )
 from hall.store.db import Store
-from hall.store.errors import MatterNotFound, StoreError, StoreUnavailable
+from hall.store.errors import BackupInvalid, MatterNotFound, StoreError, StoreUnavailable
 from hall.store.lexicon_repo import (
     HistoryItem,
     LexiconChange,
@@ -60,6 +63,7 @@ __all__ = [
     "FIELD_ORDER",
     "LIST_FIELDS",
     "LIST_SEPARATOR",
+    "BackupInvalid",
     "ChatState",
     "HistoryItem",
     "LexiconChange",
@@ -77,6 +81,7 @@ __all__ = [
     "StoreUnavailable",
     "UpsertReport",
     "add_lexicon_entries",
+    "backup",
     "bank_sizes",
     "count_matters",
     "create_chat_session",
@@ -91,11 +96,14 @@ __all__ = [
     "matter_revisions",
     "popular_matter_codes",
     "purge_chat_sessions",
+    "purge_history",
     "put_hall_setting",
     "record_question",
     "remove_lexicon_entries",
     "replace_lexicon_bank",
+    "restore",
     "save_chat_session",
+    "schema_revision",
     "search_matters",
     "set_feedback",
     "set_turn_feedback",
