@@ -14,6 +14,7 @@ from hall.guide.errors import (
     GuideError,
     HallInfoInvalid,
     PersonaInvalid,
+    SpeechBusy,
     SpeechError,
     SpeechFailed,
     SpeechFormatInvalid,
@@ -22,6 +23,7 @@ from hall.guide.errors import (
 )
 from hall.guide.evaluation import EvalReport, EvalRow, evaluate, read_eval_file
 from hall.guide.hall_info import Announcement, HallInfo, load_hall_info, save_hall_info
+from hall.guide.housekeeping import Purged, housekeeping
 from hall.guide.persona import Look, Persona, State, load_persona, save_persona
 from hall.guide.speech import Clip, Speaker
 
@@ -44,10 +46,12 @@ __all__ = [
     "Look",
     "Persona",
     "PersonaInvalid",
+    "Purged",
     "Reason",
     "Reply",
     "Result",
     "Speaker",
+    "SpeechBusy",
     "SpeechError",
     "SpeechFailed",
     "SpeechFormatInvalid",
@@ -59,6 +63,7 @@ __all__ = [
     "Turn",
     "decide",
     "evaluate",
+    "housekeeping",
     "load_hall_info",
     "load_persona",
     "read_eval_file",

@@ -24,6 +24,7 @@ from hall.lexicons import (
     Normalized,
     Normalizer,
     load_lexicons,
+    redact,
     seed_defaults,
 )
 from hall.models import (
@@ -95,7 +96,7 @@ class Engine:
         self.store = store
         self.settings = settings
         self.encoder: Encoder = encoder or make_encoder(
-            settings.embedding_model, threads=settings.encoder_threads
+            settings.embedding_model, threads=settings.encoder_thread_count
         )
         self.thresholds = Thresholds(
             answer=settings.answer_threshold,
@@ -262,7 +263,8 @@ class Engine:
             raise EngineNotReady("the engine has not been loaded")
         started = time.perf_counter()
         k = max(k, 1)
-        text = query[:MAX_QUERY_CHARS]
+        # Personal numbers never go further: not searched, not in the answer, not stored.
+        text = redact(query[:MAX_QUERY_CHARS])
         norm = self.normalizer.normalize(text)
         intent = None if norm.blocked else self._chitchat(text, norm)
         hits: list[Hit] = []
@@ -298,6 +300,23 @@ class Engine:
             history_id = self.record(answer, session_id=session_id, channel=channel)
             answer = replace(answer, history_id=history_id)
         return answer
+
+    def mask(self, text: str) -> str:
+        """``text`` as it may be stored or logged: personal numbers and blocked words masked (a
+        text with a blocked word comes back cleaned, as the normaliser reads it)."""
+        text = redact(text)
+        normalizer = self.normalizer
+        if normalizer is not None and normalizer.find_blocked(text):
+            return normalizer.mask(text)
+        return text
+
+    @property
+    def index_key(self) -> str | None:
+        """What the index was built from: the catalogue's and the lexicons' digests."""
+        index = self.index
+        if index is None:
+            return None
+        return f"{index.catalogue_digest[:16]}-{index.lexicons_digest[:16]}"
 
     def _topic(self, norm: Normalized, hits: list[Hit]) -> bool:
         """A one-word question that the titles of several candidates contain, and that is no
