@@ -34,6 +34,7 @@ from hall.models import (
     IndexCorrupt,
     IndexSettings,
     MatterIndex,
+    QueryCache,
     make_encoder,
 )
 from hall.settings import Settings
@@ -104,6 +105,8 @@ class Engine:
             clarify=settings.clarify_threshold,
             semantic=settings.min_semantic,
         )
+        #: Vectors of questions asked lately, kept across rebuilds of the index.
+        self.query_cache = QueryCache(settings.query_cache_size)
         self._lock = threading.Lock()
         self._random = random.Random()
         self.lexicons: LexiconSet | None = None
@@ -144,6 +147,7 @@ class Engine:
                     region_local=self.settings.region_local_bonus,
                 ),
                 lexicons_digest=lexicons.digest(),
+                query_cache=self.query_cache,
             )
             if self.index is not None:
                 index.carry_over(self.index)

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hall.lexicons import Normalized, Normalizer
-from hall.models.encoder import Encoder, Vectors
+from hall.models.encoder import Encoder, QueryCache, Vectors
 from hall.models.errors import IndexCorrupt, IndexNotBuilt
 from hall.models.regions import RegionPreference
 from hall.models.scorers import (
@@ -170,6 +170,7 @@ class MatterIndex:
         *,
         settings: IndexSettings | None = None,
         lexicons_digest: str = "",
+        query_cache: QueryCache | None = None,
     ) -> None:
         self.normalizer = normalizer
         self.encoder = encoder
@@ -178,7 +179,9 @@ class MatterIndex:
         self.keyword = KeywordScorer()
         self.char = CharScorer()
         self.fuzzy = FuzzyScorer()
-        self.semantic = SemanticScorer(encoder, floor=self.settings.semantic_floor)
+        self.semantic = SemanticScorer(
+            encoder, floor=self.settings.semantic_floor, cache=query_cache
+        )
         self._entries: list[_Entry] = []
         self._units: list[Unit] = []
         self._starts: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)

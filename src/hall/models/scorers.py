@@ -18,7 +18,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from hall.lexicons import Normalized
-from hall.models.encoder import Encoder, Vectors
+from hall.models.encoder import Encoder, QueryCache, Vectors
 
 __all__ = ["CharScorer", "FuzzyScorer", "KeywordScorer", "Scorer", "SemanticScorer", "Unit"]
 
@@ -184,14 +184,18 @@ class SemanticScorer:
     50% vs 47%).
 
     ``floor`` is the cosine of two unrelated texts for the encoder (e5 puts them near 0.75);
-    scores are ``(cos - floor) / (1 - floor)`` clipped to ``[0, 1]``.
+    scores are ``(cos - floor) / (1 - floor)`` clipped to ``[0, 1]``. With a ``cache``, a
+    question asked before is not encoded again.
     """
 
     name = "semantic"
 
-    def __init__(self, encoder: Encoder, *, floor: float = 0.75) -> None:
+    def __init__(
+        self, encoder: Encoder, *, floor: float = 0.75, cache: QueryCache | None = None
+    ) -> None:
         self.encoder = encoder
         self.floor = floor
+        self.cache = cache
         self._matrix: Vectors = np.zeros((0, 0), dtype=np.float32)
 
     @property
@@ -216,6 +220,8 @@ class SemanticScorer:
         return (query.plain if self.encoder.reads_sentences else "") or query.text
 
     def query_vector(self, query: Normalized) -> Vectors:
+        if self.cache is not None:
+            return self.cache.vector(self.encoder, self.query_text(query))
         vector = self.encoder.encode_queries([self.query_text(query)])[0]
         return np.asarray(vector, dtype=np.float32)
 

@@ -53,6 +53,9 @@ class HealthDetails(HealthPublic):
         default=None, description="The catalogue and lexicon digests the index was built from."
     )
     speech: str | None = Field(default=None, description="Why speech is unavailable, if it is.")
+    query_cache: dict[str, int] = Field(
+        default_factory=dict, description="This process's question vectors: size, hits, misses."
+    )
 
 
 def health_parts(
@@ -88,6 +91,11 @@ def health_details(store: Store, engine: Engine, speaker: Speaker | None) -> Hea
         indexed=index.size if index is not None else 0,
         index_key=engine.index_key,
         speech=speaker.reason if speaker is not None else None,
+        query_cache={
+            "size": len(engine.query_cache),
+            "hits": engine.query_cache.hits,
+            "misses": engine.query_cache.misses,
+        },
     )
 
 
