@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import itertools
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from serving import rss_mb, served
+from serving import cpu_seconds, rss_mb, served
 
 from hall.guide import Engine, read_eval_file
 from hall.importers import import_file
@@ -89,6 +90,15 @@ async def _run(base: str, route: str, queries: list[str], clients: int, seconds:
     return tally
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def _prepare(settings: Settings, catalogue: Path) -> None:
     store = Store.from_settings(settings)
     store.migrate()
@@ -139,9 +149,11 @@ def main() -> int:
         for route in args.routes.split(","):
             asyncio.run(_run(base, route, queries, args.clients, args.warmup))
             before = rss_mb(server.pid)
+            server_cpu, client_cpu = cpu_seconds(server.pid), _own_cpu()
             started = time.perf_counter()
             tally = asyncio.run(_run(base, route, queries, args.clients, args.seconds))
             elapsed = time.perf_counter() - started
+            server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, _own_cpu() - client_cpu
             after = rss_mb(server.pid)
             values = np.array(tally.latencies or [0.0])
             p50, p95, p99 = (np.percentile(values, q) for q in (50, 95, 99))
@@ -151,6 +163,12 @@ def main() -> int:
                 f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms; "
                 f"errors {errors} {dict(tally.errors) or ''}; RSS {before:.0f} -> {after:.0f} MB "
                 f"({(after / before - 1) * 100:+.1f} %) over {args.workers} worker(s)"
+            )
+            served_count = max(len(tally.latencies), 1)
+            print(
+                f"  CPU per request: server {server_cpu / served_count * 1000:.1f} ms, these "
+                f"clients {client_cpu / served_count * 1000:.1f} ms; machine load "
+                f"{_loadavg()} (other work on it slows every figure)"
             )
     return 0
 

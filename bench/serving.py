@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["rss_mb", "served"]
+__all__ = ["cpu_seconds", "rss_mb", "served"]
 
 
 @contextmanager
@@ -88,3 +88,16 @@ def _descendants(pid: int) -> list[int]:
     for child in _children(pid):
         out += [child, *_descendants(child)]
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and all its descendants so far, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for process in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total

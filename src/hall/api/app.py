@@ -30,7 +30,7 @@ from hall.api.middleware import (
 from hall.api.ratelimit import RateLimiter
 from hall.api.routes import chat, docs, hall, health, matters, search, speech, web
 from hall.api.schemas import ErrorPublic
-from hall.guide import Dialogue, Engine, Speaker, housekeeping, load_persona
+from hall.guide import Dialogue, Engine, HistoryWriter, Speaker, housekeeping, load_persona
 from hall.settings import Settings, get_settings
 from hall.store import Store
 
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store or Store.from_settings(settings)
         app.state.store.migrate()
         app.state.engine = Engine(app.state.store, settings).load()
+        app.state.history = HistoryWriter(app.state.store).start()
         app.state.dialogue = Dialogue(
             app.state.engine,
             load_persona(app.state.store, name=settings.guide_name),
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
+            await run_in_threadpool(app.state.history.close)  # what is waiting is written
             if app.state.speaker is not None:
                 app.state.speaker.close()
             if own:

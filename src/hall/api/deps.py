@@ -7,11 +7,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hall.guide import Dialogue, Engine, Speaker
+from hall.guide import Dialogue, Engine, HistoryWriter, Speaker
 from hall.settings import Settings
 from hall.store import Session, Store
 
-__all__ = ["DialogueDep", "EngineDep", "SessionDep", "SettingsDep", "SpeakerDep", "StoreDep"]
+__all__ = [
+    "DialogueDep",
+    "EngineDep",
+    "HistoryDep",
+    "SessionDep",
+    "SettingsDep",
+    "SpeakerDep",
+    "StoreDep",
+]
 
 
 def get_store(request: Request) -> Store:
@@ -40,7 +48,14 @@ def get_speaker(request: Request) -> Speaker | None:
     return speaker
 
 
+def get_history(request: Request) -> HistoryWriter:
+    """The search's question history, written in bulk by a thread of this process."""
+    history: HistoryWriter = request.app.state.history
+    return history
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+HistoryDep = Annotated[HistoryWriter, Depends(get_history)]
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]
 SpeakerDep = Annotated[Speaker | None, Depends(get_speaker)]
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hall.guide.decision import Decision, Reason, Thresholds, decide
 from hall.guide.dialogue import ELEMENT_LABELS, Dialogue, Element, Reply, Suggestion, Turn
-from hall.guide.engine import Answer, Engine, Result
+from hall.guide.engine import Answer, Engine, Result, history_row
 from hall.guide.errors import (
     ConversationConflict,
     EngineNotReady,
@@ -23,6 +23,7 @@ from hall.guide.errors import (
 )
 from hall.guide.evaluation import EvalReport, EvalRow, evaluate, read_eval_file
 from hall.guide.hall_info import Announcement, HallInfo, load_hall_info, save_hall_info
+from hall.guide.history import HistoryWriter
 from hall.guide.housekeeping import Purged, housekeeping
 from hall.guide.persona import Look, Persona, State, load_persona, save_persona
 from hall.guide.speech import Clip, Speaker
@@ -43,6 +44,7 @@ __all__ = [
     "GuideError",
     "HallInfo",
     "HallInfoInvalid",
+    "HistoryWriter",
     "Look",
     "Persona",
     "PersonaInvalid",
@@ -63,6 +65,7 @@ __all__ = [
     "Turn",
     "decide",
     "evaluate",
+    "history_row",
     "housekeeping",
     "load_hall_info",
     "load_persona",

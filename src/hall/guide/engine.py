@@ -13,6 +13,8 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -40,7 +42,7 @@ from hall.models import (
 from hall.settings import Settings
 from hall.store import Matter, Store, get_matters, matter_revisions, record_question
 
-__all__ = ["Answer", "Engine", "Result"]
+__all__ = ["Answer", "Engine", "Result", "history_row"]
 
 log = logging.getLogger("hall.guide")
 
@@ -332,20 +334,23 @@ class Engine:
 
     def record(self, answer: Answer, *, session_id: str | None = None, channel: str = "api") -> int:
         """Write an answer to the question history (blocked words already masked)."""
-        matter = (
-            answer.results[0].code
-            if answer.decision is Decision.ANSWER and answer.results
-            else None
-        )
+        row = history_row(answer, channel=channel, session_id=session_id)
+        del row["asked_at"]  # now
         with self.store.session() as session:
-            return record_question(
-                session,
-                query=answer.query,
-                normalized=answer.normalized,
-                decision=answer.decision.value,
-                matter_code=matter,
-                score=answer.candidates[0].score if answer.candidates else None,
-                latency_ms=answer.latency_ms,
-                session_id=session_id,
-                channel=channel,
-            )
+            return record_question(session, **row)
+
+
+def history_row(answer: Answer, *, channel: str, session_id: str | None = None) -> dict[str, Any]:
+    """What the history keeps of an answer (its question already masked), as of now."""
+    answered = answer.decision is Decision.ANSWER and answer.results
+    return {
+        "asked_at": datetime.now(UTC),
+        "query": answer.query,
+        "normalized": answer.normalized,
+        "decision": answer.decision.value,
+        "matter_code": answer.results[0].code if answered else None,
+        "score": answer.candidates[0].score if answer.candidates else None,
+        "latency_ms": answer.latency_ms,
+        "session_id": session_id,
+        "channel": channel,
+    }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, Query
 
-from hall.api.deps import EngineDep
+from hall.api.deps import EngineDep, HistoryDep
 from hall.api.ratelimit import rate_limit
 from hall.api.schemas import ErrorPublic, PlainText, SearchPublic
 
@@ -29,13 +29,13 @@ router = APIRouter(
 )
 def search(
     engine: EngineDep,
-    background: BackgroundTasks,
+    history: HistoryDep,
     q: Annotated[
         PlainText, Query(max_length=500, description="The question as the citizen typed it.")
     ],
     k: Annotated[int, Query(ge=1, le=20, description="How many results at most.")] = 5,
 ) -> SearchPublic:
     answer = engine.ask(q, k=k)
-    # The history is written after the response is sent: the citizen does not wait for it.
-    background.add_task(engine.record, answer, channel="search")
+    # Written in bulk by the history's own thread: the citizen does not wait for it.
+    history.add(answer, channel="search")
     return SearchPublic.from_domain(answer)
