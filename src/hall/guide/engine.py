@@ -153,14 +153,11 @@ class Engine:
             )
             if self.index is not None:
                 index.carry_over(self.index)
+                report = index.build(matters)
+                # Cheap when nothing changed: the vectors file is named by its content.
+                index.save(self.settings.index_dir, built_key=index.built_key(matters))
             else:
-                try:
-                    index.load_cache(self.settings.index_dir)
-                except IndexCorrupt as exc:  # a cache is only a cache: rebuild it
-                    log.warning("ignoring the index cache: %s", exc)
-            report = index.build(matters)
-            # Cheap when nothing changed: the vectors file is named by its content.
-            index.save(self.settings.index_dir)
+                report = self._first_index(index, matters)
             self._triggers = [
                 (normalizer.compact(phrase), intent)
                 for intent, phrases in lexicons.replies(Bank.TRIGGERS).items()
@@ -171,6 +168,24 @@ class Engine:
             self.lexicons, self.normalizer, self.index = lexicons, normalizer, index
             self.last_build = report
             return report
+
+    def _first_index(self, index: MatterIndex, matters: list[Matter]) -> BuildReport:
+        """This process's first index: loaded whole when the same catalogue and lexicons were
+        built before (by another worker, or before a restart), else built from the vector cache
+        and saved for the others. Workers starting together take turns, so one builds."""
+        folder = self.settings.index_dir
+        key = index.built_key(matters)
+        with MatterIndex.building(folder):
+            try:
+                index.load_cache(folder)
+                report = index.load_built(folder, matters)
+            except IndexCorrupt as exc:  # a cache is only a cache: rebuild it
+                log.warning("ignoring the index cache: %s", exc)
+                report = None
+            if report is None:
+                report = index.build(matters)
+                index.save(folder, built_key=key)
+        return report
 
     def _read_matters(self) -> list[Matter]:
         """The active matters, by code; only those whose revision moved since the last read are
