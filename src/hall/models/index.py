@@ -349,7 +349,7 @@ class MatterIndex:
         path = folder / f"built-{self.built_key(matters)}.pickle"
         try:
             with open(path, "rb") as handle:
-                state = pickle.load(handle)  # noqa: S301 - our own file in our data folder
+                state = pickle.load(handle)  # our own file, in our own data folder
         except FileNotFoundError:
             return None
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
