@@ -33,7 +33,8 @@ __all__ = [
 INT32_MAX = 2**31 - 1
 #: A conversation id as the store makes them (``secrets.token_urlsafe``).
 SESSION_ID = r"^[A-Za-z0-9_-]{1,64}$"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
 
 
 def _plain(value: str) -> str:
@@ -42,8 +43,11 @@ def _plain(value: str) -> str:
     return value
 
 
-#: Text from a client: tabs and line breaks are text, other control characters are refused.
-PlainText = Annotated[str, AfterValidator(_plain)]
+#: Text from a client: tabs and line breaks are text, other control characters are refused (the
+#: pattern says so in the OpenAPI description; the validator says it in words).
+PlainText = Annotated[
+    str, AfterValidator(_plain), Field(json_schema_extra={"pattern": f"^[^{_CONTROLS}]*$"})
+]
 
 
 class FieldProblemPublic(BaseModel):
