@@ -205,7 +205,12 @@ def test_docs_come_from_the_package(client: TestClient) -> None:
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
-    assert sources == ["/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/docs.js"]
+    assert sources == [
+        "/widget/guide.svg",
+        "/docs/swagger-ui.css",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/docs.js",
+    ]
     assert 'data-openapi="/openapi.json"' in page.text
     for source in sources:
         asset = client.get(source)

@@ -32,6 +32,7 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{title} - API documentation</title>
+  <link rel="icon" href="{base}/widget/guide.svg" type="image/svg+xml">
   <link rel="stylesheet" href="{base}/docs/swagger-ui.css">
 </head>
 <body>
