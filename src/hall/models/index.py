@@ -42,6 +42,7 @@ from hall.models.scorers import (
     Scores,
     SemanticScorer,
     Unit,
+    distinct,
 )
 from hall.store import Matter
 
@@ -270,16 +271,10 @@ class MatterIndex:
             vectors = self.encoder.encode_queries(missing)
             for text, vector in zip(missing, vectors, strict=True):
                 self._cache[self._key(text)] = vector
-        dim = next(iter(self._cache.values())).shape[0] if self._cache else 0
-        matrix = (
-            np.stack([self._cache[self._key(t)] for t in texts])
-            if texts
-            else np.zeros((0, dim), dtype=np.float32)
-        )
+        self.semantic.fit_vectors(*self._matrix(texts))
         if units:  # the vectorizers refuse an empty corpus; an empty index finds nothing anyway
             for scorer in (self.keyword, self.char, self.fuzzy):
                 scorer.fit(units)
-        self.semantic.fit_vectors(matrix)
         self._entries = [
             _Entry(m.code, m.record.title, m.record.department, str(m.record.kind), m.record.region)
             for m in active
@@ -311,6 +306,14 @@ class MatterIndex:
         live = {self._key(t) for t in texts}
         self._cache = {k: v for k, v in self._cache.items() if k in live}
         return BuildReport(len(active), len(units), len(missing), time.perf_counter() - started)
+
+    def _matrix(self, texts: list[str]) -> tuple[Vectors, npt.NDArray[np.intp]]:
+        """The vectors of the distinct unit texts (from the cache), and each unit's row."""
+        first, inverse = distinct(texts)
+        dim = next(iter(self._cache.values())).shape[0] if self._cache else 0
+        if not len(first):
+            return np.zeros((0, dim), dtype=np.float32), inverse
+        return np.stack([self._cache[self._key(texts[i])] for i in first]), inverse
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -364,10 +367,7 @@ class MatterIndex:
             return None  # its vectors are gone: build again
         for name in _BUILT:
             setattr(self, name, state[name])
-        dim = next(iter(self._cache.values())).shape[0] if self._cache else 0
-        self.semantic.fit_vectors(
-            np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
-        )
+        self.semantic.fit_vectors(*self._matrix(texts))
         live = set(keys)
         self._cache = {k: v for k, v in self._cache.items() if k in live}
         return BuildReport(
@@ -570,9 +570,8 @@ class MatterIndex:
             return []
         own = self._entries[position]
         start = int(self._starts[position])
-        vectors = self.semantic.vectors
-        if vectors.size:
-            cosine = vectors @ vectors[start]  # the matter's first unit is its title
+        if self.semantic.vectors_count:
+            cosine = self.semantic.cosines(start)  # the matter's first unit is its title
             scores = np.maximum.reduceat(cosine, self._starts).astype(np.float32)
         else:
             scores = np.zeros(self.size, dtype=np.float32)
