@@ -121,6 +121,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=15)
     parser.add_argument("--routes", default="search,chat")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="HALL_QUERY_CACHE_SIZE=0: every question encoded, as if none were asked twice",
+    )
     args = parser.parse_args()
     catalogue = SHARED / "catalogue.jsonl"
     if not catalogue.is_file():
@@ -130,6 +135,8 @@ def main() -> int:
     env = {"HALL_EMBEDDING_MODEL": args.model}
     if args.database:
         env["HALL_DATABASE_URL"] = args.database
+    if args.no_cache:
+        env["HALL_QUERY_CACHE_SIZE"] = "0"
     settings = Settings(
         data_dir=folder,
         database_url=args.database,
@@ -141,6 +148,7 @@ def main() -> int:
     print(
         f"{args.clients} clients, {args.seconds:.0f} s per route after {args.warmup:.0f} s of "
         f"warm-up, {args.workers} worker(s), {len(queries)} real queries"
+        + (", no query-vector cache" if args.no_cache else " (asked again: the vector cache)")
     )
     with served(
         folder, args.port, workers=args.workers, HALL_RATE_LIMITS_ENABLED="false", **env
