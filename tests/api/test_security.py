@@ -3,6 +3,7 @@ per-client rate limits with 429 and Retry-After."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 
@@ -279,3 +280,30 @@ def test_limits_can_be_turned_off(store: Store, settings: Settings) -> None:
     )
     with TestClient(create_app(off)) as client:
         assert {client.get("/api/search?q=x").status_code for _ in range(5)} == {200}
+
+
+def _redis_url() -> str | None:
+    """A Redis to share the counts in (CI runs one at 127.0.0.1:6379), or None."""
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return "redis://127.0.0.1:6379/15"
+    except OSError:
+        return None
+
+
+def test_processes_sharing_redis_count_a_client_once(store: Store, settings: Settings) -> None:
+    """Two apps (two processes, or two machines) on one Redis: a client's requests add up."""
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    shared = settings.model_copy(
+        update={"rate_limit_storage": url, "rate_limit_search": "4/minute"}
+    )
+    first, second = create_app(shared), create_app(shared)
+    client = (f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}", 1000)
+    with TestClient(first, client=client) as one, TestClient(second, client=client) as two:
+        statuses = [c.get("/api/search?q=x").status_code for c in (one, two, one, two, one, two)]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+    assert first.state.rate_limiter.shared

@@ -12,7 +12,6 @@ citizens are not refused because a counter is down.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 import time
@@ -93,12 +92,6 @@ class RateLimiter:
             if now - self._warned > _WARN_EVERY_S:
                 self._warned = now
                 log.warning("rate limits are not enforced, their store failed: %s", exc)
-
-    async def reset(self) -> None:
-        """Forget every count (tests, and an operator lifting a block)."""
-        result = self.storage.reset()
-        if inspect.isawaitable(result):  # the async storages' reset is a coroutine
-            await result
 
 
 def client_key(request: Request) -> str:
