@@ -56,6 +56,7 @@ def test_a_store_that_fails_keeps_the_questions_for_later(
 
     with monkeypatch.context() as patched:
         patched.setattr("hall.guide.history.record_questions", down)
+        patched.setattr(store, "ping", lambda: False)
         assert writer.flush() == 0
     assert writer.waiting == 1
     assert writer.flush() == 1
@@ -68,3 +69,14 @@ def test_the_buffer_is_bounded(store: Store, engine: Engine) -> None:
     for _ in range(5):
         writer.add(answer, channel="search")
     assert (writer.waiting, writer.dropped) == (3, 2)
+
+
+def test_one_bad_row_does_not_hold_back_the_others(store: Store, engine: Engine) -> None:
+    writer = HistoryWriter(store, interval_s=60)
+    writer.add(engine.ask("护照"), channel="search")
+    writer.add(engine.ask("驾照丢了"), channel="search")
+    writer._rows.queue[1]["decision"] = None  # no decision: refused by the store
+    writer.add(engine.ask("低保"), channel="search")
+    assert writer.flush() == 3  # taken off the queue: written or dropped, not retried forever
+    assert sorted(_history(store)) == ["低保", "护照"]
+    assert (writer.written, writer.dropped, writer.waiting) == (2, 1, 0)

@@ -94,9 +94,12 @@ class HistoryWriter:
         try:
             with self.store.session() as session:
                 record_questions(session, rows)
-        except Exception as exc:  # the store is down: keep them for the next try
+        except Exception as exc:
+            if self.store.ping():  # the store is up: some row is bad, not the store
+                self._one_by_one(rows)
+                return True
             log.warning("the question history waits, the store failed: %s", type(exc).__name__)
-            for row in rows:
+            for row in rows:  # kept for the next try
                 try:
                     self._rows.put_nowait(row)
                 except queue.Full:
@@ -104,6 +107,17 @@ class HistoryWriter:
             return False
         self.written += len(rows)
         return True
+
+    def _one_by_one(self, rows: list[dict[str, Any]]) -> None:
+        """Write the rows of a refused batch apart: one bad row must not hold back the rest."""
+        for row in rows:
+            try:
+                with self.store.session() as session:
+                    record_questions(session, [row])
+                self.written += 1
+            except Exception as exc:
+                self.dropped += 1
+                log.error("a question was left out of the history: %s", type(exc).__name__)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
