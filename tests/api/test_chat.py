@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +15,8 @@ from hall.api import create_app
 from hall.api.routes.health import health_details
 from hall.importers import load_demo
 from hall.settings import Settings
-from hall.store import Store, list_history
+from hall.store import Store, create_chat_session, list_history
+from hall.store.tables import ChatSessionRow
 
 
 @pytest.fixture
@@ -170,3 +173,20 @@ def test_without_a_speech_engine_the_guide_still_talks(
     assert body["reply"]["speech_url"] is None
     assert body["reply"]["matter"]["code"] == "HD-0101"
     assert any("speech is unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_the_service_purges_expired_conversations_on_a_schedule(
+    store: Store, settings: Settings
+) -> None:
+    """Every process purges at start and then every HALL_MAINTENANCE_MINUTES."""
+    with store.session() as session:
+        expired = create_chat_session(session, ttl=timedelta(minutes=-1))
+    with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 10
+        while True:
+            with store.session(commit=False) as session:
+                row = session.get(ChatSessionRow, expired.id)
+                if row is None or time.monotonic() > deadline:
+                    break
+            time.sleep(0.05)
+    assert row is None
