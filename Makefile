@@ -20,13 +20,24 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# axe-core for the browser tests (package-lock.json pins it); nothing is fetched at run time.
+# Swagger UI for /docs and axe-core for the browser tests (package-lock.json pins them); no
+# install scripts (one dependency's would report the install to a vendor). Nothing is fetched at
+# run time.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# /docs works offline: Swagger UI's files are served from the package (not committed: copied
+# from the pinned npm package).
+SWAGGER := src/hall/web/swagger
+$(SWAGGER)/.installed: node_modules/.installed
+	mkdir -p $(SWAGGER)
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE $(SWAGGER)/
 	touch $@
 
 ## install: create .venv and install hall with its test tools
-install: $(STAMP)
+install: $(STAMP) $(SWAGGER)/.installed
 
 test-tools: install node_modules/.installed
 
@@ -56,4 +67,4 @@ format: install
 check: lint test
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info
+	rm -rf $(VENV) node_modules $(SWAGGER) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

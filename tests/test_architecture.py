@@ -1,5 +1,7 @@
 """The import graph follows the data flow: importers -> store -> lexicons/models -> guide -> api.
 
+``settings`` and ``errors`` (the root of every exception family) sit below everything.
+
 Admin sits beside api. Each package may import only the packages listed for it (itself always).
 ``hall.cli`` sits on top and may import anything; nothing imports ``hall.cli``.
 """
@@ -15,15 +17,26 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "hall"
 
 ALLOWED: dict[str, set[str]] = {
     "settings": set(),
-    "store": {"settings"},
-    "importers": {"settings", "store"},
-    "lexicons": {"settings", "store"},
-    "models": {"settings", "store", "lexicons"},
-    "guide": {"settings", "store", "lexicons", "models"},
-    "admin": {"settings", "store", "importers", "lexicons", "models", "guide"},
-    "api": {"settings", "store", "importers", "lexicons", "models", "guide", "admin"},
+    "errors": set(),
+    "store": {"settings", "errors"},
+    "importers": {"settings", "errors", "store"},
+    "lexicons": {"settings", "errors", "store"},
+    "models": {"settings", "errors", "store", "lexicons"},
+    "guide": {"settings", "errors", "store", "lexicons", "models"},
+    "admin": {"settings", "errors", "store", "importers", "lexicons", "models", "guide"},
+    "api": {"settings", "errors", "store", "importers", "lexicons", "models", "guide", "admin"},
     "data": set(),
-    "cli": {"settings", "store", "importers", "lexicons", "models", "guide", "admin", "api"},
+    "cli": {
+        "settings",
+        "errors",
+        "store",
+        "importers",
+        "lexicons",
+        "models",
+        "guide",
+        "admin",
+        "api",
+    },
     "__main__": {"cli"},
 }
 # Heavy or web libraries a lower layer must never pull in at import time.

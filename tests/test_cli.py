@@ -590,3 +590,59 @@ def test_demo_loads_once(env_settings: Settings, store: Store) -> None:
     assert f": 0 new, 0 updated, {total} unchanged" in second.stdout
     with store.session(commit=False) as session:
         assert count_matters(session) == total
+
+
+# -- backup, restore, purge ------------------------------------------------------------------
+
+
+def test_backup_and_restore(env_settings: Settings, tmp_path: Path) -> None:
+    assert invoke(["import", write_jsonl(tmp_path / "c.jsonl", CATALOGUE)]).exit_code == 0
+    first, second = tmp_path / "one.jsonl.gz", tmp_path / "two.jsonl.gz"
+    backed = invoke(["backup", first])
+    assert backed.exit_code == 0, backed.output
+    assert "backed up" in backed.stdout
+    refused = invoke(["restore", first])  # into the same store: not empty
+    assert refused.exit_code == 1
+    assert "not empty" in refused.stderr
+    assert invoke(["restore", first, "--replace"]).exit_code == 0
+    assert invoke(["backup", second]).exit_code == 0
+    before, after = _tables(first), _tables(second)
+    # A replaced store's revisions move, so that every process serving it rebuilds.
+    moved = before.pop("store_revisions"), after.pop("store_revisions")
+    assert [row[1] + 1_000_000 for row in moved[0]] == [row[1] for row in moved[1]]
+    assert before == after
+
+
+def _tables(path: Path) -> dict[str, list[list[Any]]]:
+    """A backup's rows by table (the file is the header, then a table line and its rows)."""
+    import gzip
+
+    lines = [json.loads(line) for line in gzip.decompress(path.read_bytes()).splitlines()]
+    tables: dict[str, list[list[Any]]] = {}
+    current = ""
+    for line in lines[1:]:
+        if isinstance(line, dict) and "table" in line:
+            current = line["table"]
+            tables[current] = []
+        elif isinstance(line, list):
+            tables[current].append(line)
+    return tables
+
+
+def test_restore_refuses_a_newer_schema(env_settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "b.jsonl"
+    assert invoke(["backup", path]).exit_code == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    path.write_text(
+        "\n".join([json.dumps({**header, "schema": "9999"}), *lines[1:]]) + "\n", "utf-8"
+    )
+    result = invoke(["restore", path, "--replace"])
+    assert result.exit_code == 1
+    assert "newer hall" in result.stderr
+
+
+def test_purge(env_settings: Settings) -> None:
+    result = invoke(["purge"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("purged 0 expired conversations, 0 old questions")

@@ -69,6 +69,7 @@ ENVIRONMENT = [
 def test_environment(
     clean_env: pytest.MonkeyPatch, name: str, value: str, field: str, expected: Any
 ) -> None:
+    clean_env.setenv("HALL_CORS_ORIGINS", '["https://portal.example"]')  # production needs it
     clean_env.setenv(name, value)
     assert getattr(get_settings(), field) == expected
 
@@ -126,15 +127,18 @@ def test_resolved_database_url(
 def test_echo_refused_in_production(
     clean_env: pytest.MonkeyPatch, environment: str, echo: bool, allowed: bool
 ) -> None:
+    portals = ["https://portal.example"]
     if allowed:
-        assert Settings(environment=environment, database_echo=echo).database_echo is echo
+        settings = Settings(environment=environment, database_echo=echo, cors_origins=portals)
+        assert settings.database_echo is echo
         return
     with pytest.raises(ValidationError, match="HALL_DATABASE_ECHO must be off in production"):
-        Settings(environment=environment, database_echo=echo)
+        Settings(environment=environment, database_echo=echo, cors_origins=portals)
 
 
 def test_echo_refused_in_production_from_environment(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HALL_ENVIRONMENT", "production")
+    clean_env.setenv("HALL_CORS_ORIGINS", '["https://portal.example"]')
     clean_env.setenv("HALL_DATABASE_ECHO", "1")
     with pytest.raises(ValidationError, match="HALL_DATABASE_ECHO"):
         get_settings()
@@ -149,6 +153,17 @@ INVALID = [
     pytest.param({"import_max_field_chars": 99}, "import_max_field_chars", id="field-chars"),
     pytest.param({"import_max_list_items": 0}, "import_max_list_items", id="list-items"),
     pytest.param({"import_max_file_bytes": 1023}, "import_max_file_bytes", id="file-bytes"),
+    pytest.param({"rate_limit_chat": "often"}, "rate_limit_chat", id="rate-not-a-rate"),
+    pytest.param({"rate_limit_speech": ""}, "rate_limit_speech", id="rate-empty"),
+    pytest.param({"cors_origins": ["https://a.example/x"]}, "cors_origins", id="cors-a-path"),
+    pytest.param({"cors_origins": ["a.example"]}, "cors_origins", id="cors-no-scheme"),
+    pytest.param(
+        {"frame_ancestors": ["'self'; script-src *"]}, "frame_ancestors", id="frame-injection"
+    ),
+    pytest.param({"frame_ancestors": []}, "frame_ancestors", id="frame-empty"),
+    pytest.param({"max_body_bytes": 10}, "max_body_bytes", id="body-too-small"),
+    pytest.param({"workers": 0}, "workers", id="workers-0"),
+    pytest.param({"speech_queue": 0}, "speech_queue", id="speech-queue-0"),
 ]
 
 
@@ -171,3 +186,40 @@ def test_invalid_port_from_environment_refused(clean_env: pytest.MonkeyPatch, po
 @pytest.mark.parametrize("port", [1, 65535])
 def test_port_bounds_accepted(clean_env: pytest.MonkeyPatch, port: int) -> None:
     assert Settings(port=port).port == port
+
+
+@pytest.mark.parametrize(
+    ("environment", "origins", "allowed"),
+    [
+        pytest.param("production", ["*"], False, id="production-any"),
+        pytest.param("production", ["https://portal.example", "*"], False, id="production-mixed"),
+        pytest.param("production", ["https://portal.example"], True, id="production-listed"),
+        pytest.param("production", [], True, id="production-none"),
+        pytest.param("development", ["*"], True, id="development-any"),
+    ],
+)
+def test_any_origin_refused_in_production(
+    clean_env: pytest.MonkeyPatch, environment: str, origins: list[str], allowed: bool
+) -> None:
+    if allowed:
+        assert Settings(environment=environment, cors_origins=origins).cors_origins == origins
+        return
+    with pytest.raises(ValidationError, match="HALL_CORS_ORIGINS must list"):
+        Settings(environment=environment, cors_origins=origins)
+
+
+@pytest.mark.parametrize(
+    ("explicit", "workers", "cores", "expected"),
+    [
+        pytest.param(None, 1, 2, 2, id="one-worker-all-cores"),
+        pytest.param(None, 2, 2, 1, id="two-workers-share"),
+        pytest.param(None, 4, 2, 1, id="at-least-one"),
+        pytest.param(3, 2, 2, 3, id="explicit-wins"),
+    ],
+)
+def test_encoder_threads_shared_among_workers(
+    clean_env: pytest.MonkeyPatch, explicit: int | None, workers: int, cores: int, expected: int
+) -> None:
+    clean_env.setattr(os, "cpu_count", lambda: cores)
+    settings = Settings(encoder_threads=explicit, workers=workers)
+    assert settings.encoder_thread_count == expected

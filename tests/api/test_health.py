@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from hall import __version__
 from hall.api import create_app
+from hall.api.routes.health import health_details
 from hall.settings import Settings
 from hall.store import MatterRecord, Store, upsert_matters
 
@@ -35,7 +36,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
         pytest.param(RECORDS, 3, id="retired-not-counted"),
     ],
 )
-def test_healthz(
+def test_healthz_and_its_details(
     store: Store, settings: Settings, records: list[MatterRecord], active: int
 ) -> None:
     with store.session() as session:
@@ -43,6 +44,8 @@ def test_healthz(
 
     with TestClient(create_app(settings)) as client:
         response = client.get("/healthz")
+        state = client.app.state  # type: ignore[attr-defined]
+        details = health_details(state.store, state.engine, state.speaker)
 
     assert response.status_code == 200
     body = response.json()
@@ -50,25 +53,44 @@ def test_healthz(
     assert body == {
         "status": "ok",
         "version": __version__,
-        "database": make_url(settings.resolved_database_url).get_backend_name(),
-        "matters": active,
-        "engine": "ready",
-        "encoder": "hashing",
-        "speech": "off",  # the test settings turn speech off
+        # the test settings turn speech off
+        "parts": {"database": "ok", "engine": "ok", "speech": "off"},
     }
     assert snapshot["matters"] == active
     assert snapshot["questions"] == 0
     assert set(snapshot["revisions"]) == {"catalogue", "lexicons", "settings"}
     assert snapshot["revision"] == sum(snapshot["revisions"].values())
     assert 0 <= snapshot["age_s"] < 60
+    assert details.matters == active
+    assert details.indexed == active
+    assert details.backend == make_url(settings.resolved_database_url).get_backend_name()
+    assert details.encoder == "hashing"
+    assert details.index_key
+
+
+def test_healthz_says_no_path_url_or_error(store: Store, settings: Settings) -> None:
+    """Public: parts and their state only, whatever fails (a reason once showed a path)."""
+    broken = settings.model_copy(update={"speech_enabled": True, "speech_voice": "no-such-voice"})
+    with TestClient(create_app(broken)) as client:
+        text = client.get("/healthz").text
+    for secret in (str(settings.data_dir), settings.resolved_database_url, "no-such-voice"):
+        assert secret not in text
+
+
+def test_healthz_is_unavailable_while_the_store_is_down(store: Store, settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        client.app.state.store.ping = lambda: False  # type: ignore[attr-defined]
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["parts"]["database"] == "unavailable"
 
 
 def test_healthz_creates_the_schema_of_a_new_database(client: TestClient) -> None:
     """The lifespan migrates: a fresh database serves at once, with no matters."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["matters"] == 0
-    assert response.json()["database"] in {"sqlite", "postgresql"}
+    assert response.json()["parts"]["database"] == "ok"
 
 
 def test_openapi_lists_the_routes(client: TestClient) -> None:

@@ -87,7 +87,7 @@ class Hall:
         while True:
             assert process.poll() is None, (self.folder / f"{name}.log").read_text()
             try:
-                if _call("GET", url + "/healthz")[1]["engine"] == "ready":
+                if _call("GET", url + "/healthz")[1]["parts"]["engine"] == "ok":
                     return url
             except OSError:
                 pass

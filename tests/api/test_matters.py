@@ -151,7 +151,8 @@ REFUSED = [
 def test_list_refuses(client: TestClient, params: dict[str, Any], field: str) -> None:
     response = client.get("/api/matters", params=params)
     assert response.status_code == 422
-    assert [error["loc"] for error in response.json()["detail"]] == [["query", field]]
+    assert response.json()["error"] == "invalid_request"
+    assert [error["field"] for error in response.json()["errors"]] == [f"query.{field}"]
 
 
 def test_list_accepts_q_of_200(client: TestClient) -> None:
@@ -205,13 +206,10 @@ def test_read_unknown_matter(client: TestClient, code: str) -> None:
     response = client.get(f"/api/matters/{code}")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {
-        "detail": f"no matter with code {code!r}",
-        "error": "matter_not_found",
-    }
+    assert response.json() == {"detail": "no matter has this code", "error": "matter_not_found"}
 
 
 def test_read_matter_code_too_long(client: TestClient) -> None:
     response = client.get("/api/matters/" + "X" * 129)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["path", "code"]
+    assert response.json()["errors"][0]["field"] == "path.code"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -71,6 +72,7 @@ def test_rude_words_are_masked_in_query_reply_and_history(client: TestClient, st
     body = client.get("/api/search", params={"q": "你个傻逼"}).json()
     assert "傻逼" not in body["query"]
     assert "傻逼" not in body["reply"]
+    client.app.state.history.flush()  # type: ignore[attr-defined]  # written in bulk, behind
     with store.session(commit=False) as session:
         history = list_history(session)
     assert history
@@ -81,7 +83,15 @@ def test_rude_words_are_masked_in_query_reply_and_history(client: TestClient, st
 def test_every_search_is_written_to_the_history(client: TestClient, store: Store) -> None:
     client.get("/api/search", params={"q": "驾照丢了怎么办"})
     with store.session(commit=False) as session:
-        (item,) = list_history(session)
+        assert list_history(session) == []  # not yet: not on the request's path
+    deadline = time.monotonic() + 10
+    while True:  # the history's thread writes it within half a second
+        with store.session(commit=False) as session:
+            found = list_history(session)
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    (item,) = found
     assert (item.decision, item.matter_code) == ("answer", "HD-0402")
     assert item.normalized
 

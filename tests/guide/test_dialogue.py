@@ -20,6 +20,7 @@ from hall.guide import (
     Persona,
     State,
 )
+from hall.guide import dialogue as dialogue_module
 from hall.guide.dialogue import element_request, element_text
 from hall.guide.understanding import ElementPhrases, build_understanding
 from hall.importers import load_demo
@@ -377,3 +378,24 @@ def test_a_follow_up_after_the_conversation_expired_says_so(
     # a whole question after the expiry is simply answered
     fresh = dialogue.turn("生育登记", session_id="gone-long-ago")
     assert fresh.reply.decision == "answer"
+
+
+def test_the_popular_matters_are_read_once_in_a_while(
+    dialogue: Dialogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every welcome asked the whole history; now it is asked again every few minutes."""
+    calls: list[object] = []
+    real = dialogue_module.popular_matter_codes
+
+    def counted(session: object, **options: object) -> list[str]:
+        calls.append(options.get("since"))
+        return real(session, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dialogue_module, "popular_matter_codes", counted)
+    for _ in range(5):
+        dialogue.turn("")
+    assert len(calls) == 1
+    assert calls[0] is not None  # a window, not the whole history
+    monkeypatch.setattr(dialogue_module, "POPULAR_TTL_S", 0.0)
+    dialogue.turn("")
+    assert len(calls) == 2

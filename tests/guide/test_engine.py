@@ -398,3 +398,26 @@ def test_refresh_reads_again_only_the_matters_that_changed(
     engine.refresh()
     assert read[-1] == {"HD-0407"}
     assert engine.ask("出国证件").results[0].code == "HD-0407"
+
+
+def test_the_next_process_loads_the_built_index(demo_store: Store, settings: Settings) -> None:
+    """A second worker (or a restart) on the same catalogue loads the first one's index whole;
+    a change to the catalogue builds again, encoding only what is new."""
+    first = Engine(demo_store, settings).load()
+    assert first.last_build is not None
+    assert not first.last_build.loaded
+    encoder = HashingEncoder()
+    second = Engine(demo_store, settings, encoder=encoder).load()
+    assert second.last_build is not None
+    assert second.last_build.loaded
+    assert encoder.encoded == 0
+    assert second.index_key == first.index_key
+    for question in ("驾照丢了", "二胎要办啥", "gongjijin怎么取"):
+        assert second.ask(question).results == first.ask(question).results
+    with demo_store.session() as session:
+        record = get_matter(session, "HD-0101").record
+        upsert_matters(session, [record.model_copy(update={"title": "生育登记（新）"})])
+    third = Engine(demo_store, settings, encoder=HashingEncoder()).load()
+    assert third.last_build is not None
+    assert not third.last_build.loaded
+    assert third.index_key != first.index_key

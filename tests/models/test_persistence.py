@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from hall.lexicons import LexiconSet, Normalizer
-from hall.models import HashingEncoder, IndexCorrupt, MatterIndex, catalogue_digest
+from hall.models import HashingEncoder, IndexCorrupt, IndexSettings, MatterIndex, catalogue_digest
 from hall.store import Matter, MatterRecord
 from tests.models.conftest import NOW, make_matter
 
@@ -286,3 +286,72 @@ def test_catalogue_digest_follows_the_searchable_fields(
     before = catalogue_digest([make_matter("M1", **BASE), other])
     after = catalogue_digest([other, make_matter("M1", **{**BASE, **change})])  # any order
     assert (after != before) is changed
+
+
+# -- the built index, for the next process ----------------------------------------------------
+
+
+def _built(
+    tmp_path: Path, normalizer: Normalizer, lexicons: LexiconSet, matters: tuple[Matter, ...]
+) -> Path:
+    index = new_index(normalizer, lexicons)
+    index.build(matters)
+    folder = tmp_path / "index"
+    index.save(folder, built_key=index.built_key(matters))
+    return folder
+
+
+def test_the_next_process_loads_the_built_index_whole(
+    tmp_path: Path, normalizer: Normalizer, lexicons: LexiconSet, demo_matters: tuple[Matter, ...]
+) -> None:
+    folder = _built(tmp_path, normalizer, lexicons, demo_matters)
+    original = new_index(normalizer, lexicons)
+    original.build(demo_matters)
+    encoder = HashingEncoder()
+    loaded = new_index(normalizer, lexicons, encoder)
+    loaded.load_cache(folder)
+    report = loaded.load_built(folder, demo_matters)
+    assert report is not None
+    assert report.loaded
+    assert (report.matters, report.encoded) == (len(demo_matters), 0)
+    assert encoder.encoded == 0
+    assert loaded.catalogue_digest == original.catalogue_digest
+    for query in QUERIES:
+        assert loaded.search(query, k=5) == original.search(query, k=5)
+    assert loaded.similar("HD-0101") == original.similar("HD-0101")
+
+
+def test_another_catalogue_lexicon_or_setting_builds_again(
+    tmp_path: Path, normalizer: Normalizer, lexicons: LexiconSet, demo_matters: tuple[Matter, ...]
+) -> None:
+    folder = _built(tmp_path, normalizer, lexicons, demo_matters)
+    edited = (with_question(demo_matters[0], "这个事项怎么预约"), *demo_matters[1:])
+    variants = [
+        (new_index(normalizer, lexicons), edited),
+        (MatterIndex(normalizer, HashingEncoder(), lexicons_digest="other"), demo_matters),
+        (
+            MatterIndex(
+                normalizer,
+                HashingEncoder(),
+                lexicons_digest=lexicons.digest(),
+                settings=IndexSettings(home_region="广东省深圳市"),
+            ),
+            demo_matters,
+        ),
+    ]
+    for index, matters in variants:
+        index.load_cache(folder)
+        assert index.load_built(folder, matters) is None
+
+
+def test_a_corrupt_built_index_is_refused_and_removed(
+    tmp_path: Path, normalizer: Normalizer, lexicons: LexiconSet, demo_matters: tuple[Matter, ...]
+) -> None:
+    folder = _built(tmp_path, normalizer, lexicons, demo_matters)
+    (built,) = folder.glob("built-*.pickle")
+    built.write_bytes(built.read_bytes()[:100])
+    index = new_index(normalizer, lexicons)
+    index.load_cache(folder)
+    with pytest.raises(IndexCorrupt, match="built index"):
+        index.load_built(folder, demo_matters)
+    assert not built.exists()

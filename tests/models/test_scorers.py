@@ -305,3 +305,43 @@ def test_semantic_scorer_encodes_units_once_and_each_query() -> None:
     assert encoder.encoded == 3
     scorer.score(query_of("", ()))  # an empty query is not encoded
     assert encoder.encoded == 3
+
+
+# -- units that read alike ----------------------------------------------------------------------
+
+
+def test_units_that_read_alike_are_kept_once_and_score_as_before() -> None:
+    """A national catalogue: every text many times over (each region's copy). Each scorer keeps
+    one row per distinct text and still gives every unit the score a row of its own would."""
+    corpus = [["户口", "迁移"], ["身份证", "补领"], ["护照"], ["身份证", "补领", "护照"]]
+    copies = corpus * 25  # 100 units, 4 distinct texts
+    units = [unit_of(i, doc) for i, doc in enumerate(copies)]
+    query = query_of("身份证补领", ["身份证", "补领"])
+
+    keyword = KeywordScorer()
+    keyword.fit(units)
+    expected = bm25_reference(copies, ["身份证", "补领"], k1=keyword.k1, b=keyword.b)
+    np.testing.assert_allclose(keyword.score(query), expected, rtol=1e-4, atol=1e-6)
+    assert keyword._weights.shape[0] == 4
+
+    char = CharScorer()
+    char.fit(units)
+    matrix = char._vectorizer.transform([u.text for u in units])
+    reference = (matrix @ char._vectorizer.transform([query.text]).T).toarray().ravel()
+    np.testing.assert_allclose(char.score(query), reference, atol=1e-5)
+    assert char._columns.shape[0] == 4
+
+    fuzzy = FuzzyScorer()
+    fuzzy.fit(units)
+    np.testing.assert_allclose(
+        fuzzy.score(query), [fuzz.ratio(query.text, u.text) / 100 for u in units], atol=1e-6
+    )
+    assert len(fuzzy._texts) == 4
+
+    encoder = HashingEncoder()
+    semantic = SemanticScorer(encoder, floor=0.0)
+    semantic.fit(units)
+    assert encoder.encoded == 4
+    vectors = encoder.encode_queries([u.text for u in units])
+    np.testing.assert_allclose(semantic.vectors, vectors, atol=1e-6)
+    np.testing.assert_allclose(semantic.cosines(1), vectors @ vectors[1], atol=1e-6)

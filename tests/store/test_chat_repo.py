@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from hall.store import (
     Store,
     create_chat_session,
     get_hall_setting,
     load_chat_session,
+    popular_matter_codes,
     purge_chat_sessions,
     put_hall_setting,
     record_question,
+    record_questions,
     save_chat_session,
     set_turn_feedback,
 )
@@ -101,3 +103,26 @@ def test_hall_settings_are_json_values(store: Store) -> None:
         put_hall_setting(session, "persona", {"name": "小安"}, by="admin")
     with store.session(commit=False) as session:
         assert get_hall_setting(session, "persona") == {"name": "小安"}
+
+
+def test_popular_matters_come_from_the_window(store: Store) -> None:
+    now = datetime.now(UTC)
+
+    def asked(code: str, days_ago: int) -> dict[str, object]:
+        return {
+            "asked_at": now - timedelta(days=days_ago),
+            "query": code,
+            "normalized": "",
+            "decision": "answer",
+            "matter_code": code,
+            "channel": "search",
+        }
+
+    with store.session() as session:
+        record_questions(
+            session, [asked("OLD", 100)] * 5 + [asked("NEW", 1)] * 2 + [asked("MID", 20)]
+        )
+    with store.session(commit=False) as session:
+        assert popular_matter_codes(session) == ["OLD", "NEW", "MID"]
+        last_month = popular_matter_codes(session, since=now - timedelta(days=30))
+        assert last_month == ["NEW", "MID"]

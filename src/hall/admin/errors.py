@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hall.errors import HallError
+
 __all__ = [
     "AccountLocked",
     "AdminError",
@@ -25,7 +27,7 @@ __all__ = [
 ]
 
 
-class AdminError(Exception):
+class AdminError(HallError):
     """Base of every back-office error."""
 
 

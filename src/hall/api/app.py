@@ -1,24 +1,41 @@
-"""The FastAPI application factory; the store opens in ``lifespan``, never at import."""
+"""The FastAPI application factory; the store opens in ``lifespan``, never at import.
+
+``hall serve --workers N`` runs one app per process (uvicorn calls :func:`create_app` in each):
+everything a process holds is built here or in its lifespan, and what processes share lives in
+the store (conversations, history), the data folder (index and speech caches) and the rate-limit
+store.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 
 from hall import __version__
 from hall.admin import Accounts
 from hall.api.errors import install_handlers
+from hall.api.middleware import (
+    PublicCORS,
+    RequestLimits,
+    SecurityHeaders,
+    is_admin_path,
+    security_headers,
+)
+from hall.api.ratelimit import RateLimiter
 from hall.api.routes import (
     admin,
     admin_insight,
     admin_insight_pages,
     admin_pages,
     chat,
+    docs,
     hall,
     health,
     matters,
@@ -26,7 +43,16 @@ from hall.api.routes import (
     speech,
     web,
 )
-from hall.guide import Dialogue, Engine, Refresher, Snapshot, Speaker
+from hall.api.schemas import ErrorPublic
+from hall.guide import (
+    Dialogue,
+    Engine,
+    HistoryWriter,
+    Refresher,
+    Snapshot,
+    Speaker,
+    housekeeping,
+)
 from hall.settings import Settings, get_settings
 from hall.store import Store
 
@@ -37,7 +63,38 @@ log = logging.getLogger("hall.api")
 DESCRIPTION = """
 hall, the virtual guide of an online approval hall (网上虚拟审批大厅导办): the catalogue of
 matters (事项) with their guides, for the chat widget, the portal and the back office.
+
+Every error has one shape, `{"detail": …, "error": …}`; a refused request (422) also lists
+`errors` with each field and its problem. The public routes are rate-limited per client: over a
+limit they answer 429 with `Retry-After`.
 """
+
+#: Answers any route may give, in the one error shape.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    413: {"model": ErrorPublic, "description": "The request body is too large."},
+    422: {"model": ErrorPublic, "description": "The request was refused: see `errors`."},
+    431: {"model": ErrorPublic, "description": "The request's headers are too large."},
+    500: {"model": ErrorPublic, "description": "The service failed (the cause is logged)."},
+    503: {"model": ErrorPublic, "description": "Not ready or unavailable; see `Retry-After`."},
+}
+
+
+async def _maintain(app: FastAPI, settings: Settings) -> None:
+    """Purge expired conversations and old history, now and then, in every process (the deletes
+    are idempotent: processes doing them at once only repeat each other)."""
+    interval = settings.maintenance_minutes * 60
+    while True:
+        try:
+            purged = await run_in_threadpool(housekeeping, app.state.store, settings)
+            if purged.sessions or purged.questions:
+                log.info(
+                    "purged %d expired conversations and %d old questions",
+                    purged.sessions,
+                    purged.questions,
+                )
+        except Exception:
+            log.exception("housekeeping failed; it runs again in %.0f s", interval)
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -51,8 +108,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store.migrate()
         app.state.accounts = Accounts(app.state.store, settings)
         app.state.engine = Engine(app.state.store, settings).load()
+        app.state.history = HistoryWriter(app.state.store).start()
         app.state.dialogue = Dialogue(
-            app.state.engine, ttl=timedelta(minutes=settings.session_ttl_minutes)
+            app.state.engine,
+            ttl=timedelta(minutes=settings.session_ttl_minutes),
+            popular_days=settings.popular_days,
         )
         app.state.speaker = None
         if settings.speech_enabled:
@@ -72,10 +132,23 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.refresher = Refresher(
             app.state.engine, interval_s=settings.refresh_interval_s, on_swap=swapped
         ).start()
+        if settings.workers > 1 and not app.state.rate_limiter.shared:
+            log.warning(
+                "each of the %d workers counts rate limits alone (HALL_RATE_LIMIT_STORAGE=%s): a "
+                "client may make %d times as many requests",
+                settings.workers,
+                settings.rate_limit_storage,
+                settings.workers,
+            )
+        maintenance = asyncio.create_task(_maintain(app, settings))
         try:
             yield
         finally:
             app.state.refresher.close()
+            maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await maintenance
+            await run_in_threadpool(app.state.history.close)  # what is waiting is written
             if app.state.speaker is not None:
                 app.state.speaker.close()
             if own:
@@ -86,19 +159,26 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package (routes.docs), not from a CDN
+        redoc_url=None,
+        responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
-    install_handlers(app)
-    # The widget is embedded in portals on other origins; it calls the public API without
-    # cookies, so credentials stay off whatever the origins.
+    app.state.rate_limiter = RateLimiter(settings)
+
+    def headers_for(request: Request) -> dict[str, str]:
+        return security_headers(settings, admin=is_admin_path(request.url.path))
+
+    install_handlers(app, headers=headers_for)
+    # Innermost first: CORS, then the limits, then the headers every answer carries.
+    app.add_middleware(PublicCORS, origins=settings.cors_origins)
     app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "Range"],
-        expose_headers=["Content-Range", "Accept-Ranges", "Content-Length"],
-        allow_credentials=False,
+        RequestLimits,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+        max_header=settings.max_header_bytes,
     )
+    app.add_middleware(SecurityHeaders, settings=settings)
     app.include_router(health.router)
     app.include_router(matters.router)
     app.include_router(search.router)
@@ -110,4 +190,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(admin_insight.router)
     admin_pages.install(app)
     app.include_router(admin_insight_pages.router)
+    app.include_router(docs.router)
     return app

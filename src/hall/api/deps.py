@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hall.admin import Accounts, CsrfRefused, NotAuthenticated, Role, SignedIn
-from hall.guide import Dialogue, Engine, Refresher, Speaker
+from hall.guide import Dialogue, Engine, HistoryWriter, Refresher, Speaker
 from hall.settings import Settings
 from hall.store import Session, Store
 
@@ -21,6 +21,7 @@ __all__ = [
     "DialogueDep",
     "EditorDep",
     "EngineDep",
+    "HistoryDep",
     "RefresherDep",
     "SessionDep",
     "SettingsDep",
@@ -64,7 +65,14 @@ def get_speaker(request: Request) -> Speaker | None:
     return speaker
 
 
+def get_history(request: Request) -> HistoryWriter:
+    """The search's question history, written in bulk by a thread of this process."""
+    history: HistoryWriter = request.app.state.history
+    return history
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
+HistoryDep = Annotated[HistoryWriter, Depends(get_history)]
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]
 SpeakerDep = Annotated[Speaker | None, Depends(get_speaker)]
 EngineDep = Annotated[Engine, Depends(get_engine)]

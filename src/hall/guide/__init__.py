@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from hall.guide.decision import Decision, Reason, Thresholds, decide
 from hall.guide.dialogue import ELEMENT_LABELS, Dialogue, Element, Reply, Suggestion, Turn
-from hall.guide.engine import Answer, Engine, Result, Snapshot
+from hall.guide.engine import Answer, Engine, Result, Snapshot, history_fields, history_row
 from hall.guide.errors import (
     ConversationConflict,
     EngineNotReady,
     GuideError,
     HallInfoInvalid,
     PersonaInvalid,
+    SpeechBusy,
     SpeechError,
     SpeechFailed,
     SpeechFormatInvalid,
@@ -28,6 +29,8 @@ from hall.guide.hall_info import (
     parse_hall_info,
     save_hall_info,
 )
+from hall.guide.history import HistoryWriter
+from hall.guide.housekeeping import Purged, housekeeping
 from hall.guide.live import Refresher
 from hall.guide.persona import Look, Persona, State, load_persona, save_persona
 from hall.guide.speech import Clip, Speaker
@@ -48,15 +51,18 @@ __all__ = [
     "GuideError",
     "HallInfo",
     "HallInfoInvalid",
+    "HistoryWriter",
     "Look",
     "Persona",
     "PersonaInvalid",
+    "Purged",
     "Reason",
     "Refresher",
     "Reply",
     "Result",
     "Snapshot",
     "Speaker",
+    "SpeechBusy",
     "SpeechError",
     "SpeechFailed",
     "SpeechFormatInvalid",
@@ -68,6 +74,9 @@ __all__ = [
     "Turn",
     "decide",
     "evaluate",
+    "history_fields",
+    "history_row",
+    "housekeeping",
     "load_hall_info",
     "load_persona",
     "parse_hall_info",

@@ -19,9 +19,11 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -108,6 +110,8 @@ _PICK = re.compile(
 )
 #: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
 _FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
+#: How long the popular matters are reused before the history is asked again.
+POPULAR_TTL_S = 300.0
 
 
 def topic(compact: str, phrases: ElementPhrases) -> str:
@@ -223,13 +227,17 @@ class Dialogue:
         *,
         ttl: timedelta = timedelta(minutes=30),
         popular: int = 4,
+        popular_days: int = 30,
         seed: int | None = None,
     ) -> None:
         self.engine = engine
         self._persona = persona
         self.ttl = ttl
         self.popular_count = popular
+        self.popular_window = timedelta(days=popular_days)
         self._random = random.Random(seed)
+        self._popular: tuple[float, list[str]] | None = None  # (when, codes) of the last read
+        self._popular_lock = threading.Lock()
 
     @property
     def persona(self) -> Persona:
@@ -264,7 +272,8 @@ class Dialogue:
                 )
             record_question(
                 session,
-                query=answer.query if answer else text[:2000],
+                # Personal numbers and blocked words masked ("继续" and an insult, too).
+                query=answer.query if answer else self.engine.mask(text)[:2000],
                 normalized=answer.normalized if answer else "",
                 decision=reply.decision,
                 matter_code=reply.matter["code"] if reply.matter else None,
@@ -444,10 +453,25 @@ class Dialogue:
             except MatterNotFound:
                 return None
 
+    def _popular_codes(self) -> list[str]:
+        """The matters answered most in the window, read again at most every few minutes (every
+        welcome asked the whole history once)."""
+        now = time.monotonic()
+        cached = self._popular
+        if cached is not None and now - cached[0] < POPULAR_TTL_S:
+            return cached[1]
+        with self._popular_lock:
+            if self._popular is not None and now - self._popular[0] < POPULAR_TTL_S:
+                return self._popular[1]
+            since = datetime.now(UTC) - self.popular_window
+            with self.engine.store.session(commit=False) as session:
+                codes = popular_matter_codes(session, limit=self.popular_count * 2, since=since)
+            self._popular = (now, codes)
+            return codes
+
     def popular(self) -> list[tuple[str, str]]:
         """Matters to offer on first contact: the most answered lately, then the catalogue's."""
-        with self.engine.store.session(commit=False) as session:
-            codes = popular_matter_codes(session, limit=self.popular_count * 2)
+        codes = self._popular_codes()
         index = self.engine.index
         if index is None:
             return []

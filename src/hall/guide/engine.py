@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -47,6 +47,7 @@ from hall.lexicons import (
     Normalized,
     Normalizer,
     load_lexicons,
+    redact,
     seed_defaults,
 )
 from hall.models import (
@@ -56,6 +57,7 @@ from hall.models import (
     IndexCorrupt,
     IndexSettings,
     MatterIndex,
+    QueryCache,
     make_encoder,
 )
 from hall.settings import Settings
@@ -70,7 +72,7 @@ from hall.store import (
 )
 from hall.store.tables import utcnow
 
-__all__ = ["Answer", "Engine", "Result", "Snapshot", "history_fields"]
+__all__ = ["Answer", "Engine", "Result", "Snapshot", "history_fields", "history_row"]
 
 log = logging.getLogger("hall.guide")
 
@@ -179,8 +181,10 @@ class Engine:
         self.store = store
         self.settings = settings
         self.encoder: Encoder = encoder or make_encoder(
-            settings.embedding_model, threads=settings.encoder_threads
+            settings.embedding_model, threads=settings.encoder_thread_count
         )
+        #: Vectors of questions asked lately, kept across rebuilds of the index.
+        self.query_cache = QueryCache(settings.query_cache_size)
         self._lock = threading.Lock()
         self._random = random.Random()
         self._snapshot: Snapshot | None = None
@@ -367,18 +371,34 @@ class Engine:
                 region_local=self.settings.region_local_bonus,
             ),
             lexicons_digest=lexicons.digest(),
+            query_cache=self.query_cache,
         )
-        if old is not None:
-            index.carry_over(old.index)
-        else:
+        listed = [matters[code] for code in sorted(matters)]
+        if old is None:
+            return index, self._first_index(index, listed)
+        index.carry_over(old.index)
+        report = index.build(listed)
+        # Cheap when nothing changed: the vectors file is named by its content.
+        index.save(self.settings.index_dir, built_key=index.built_key(listed))
+        return index, report
+
+    def _first_index(self, index: MatterIndex, matters: list[Matter]) -> BuildReport:
+        """This process's first index: loaded whole when the same catalogue and lexicons were
+        built before (by another worker, or before a restart), else built from the vector cache
+        and saved for the others. Workers starting together take turns, so one builds."""
+        folder = self.settings.index_dir
+        key = index.built_key(matters)
+        with MatterIndex.building(folder):
             try:
-                index.load_cache(self.settings.index_dir)
+                index.load_cache(folder)
+                report = index.load_built(folder, matters)
             except IndexCorrupt as exc:  # a cache is only a cache: rebuild it
                 log.warning("ignoring the index cache: %s", exc)
-        report = index.build([matters[code] for code in sorted(matters)])
-        # Cheap when nothing changed: the vectors file is named by its content.
-        index.save(self.settings.index_dir)
-        return index, report
+                report = None
+            if report is None:
+                report = index.build(matters)
+                index.save(folder, built_key=key)
+        return report
 
     def _read_matters(self, kept: Mapping[str, Matter]) -> dict[str, Matter]:
         """The active matters, by code; only those whose revision moved since the last read are
@@ -501,7 +521,8 @@ class Engine:
         snap = self.snapshot
         started = time.perf_counter()
         k = max(k, 1)
-        text = query[:MAX_QUERY_CHARS]
+        # Personal numbers never go further: not searched, not in the answer, not stored.
+        text = redact(query[:MAX_QUERY_CHARS])
         seen = self._analyse(snap, text, k)
         norm, intent, hits, blocked, vector = (
             seen.norm,
@@ -592,6 +613,23 @@ class Engine:
         asks_all = bool(snap.understanding.elements.has(compact, EVENT_CUE))
         return event if asks_all or decision is not Decision.ANSWER else None
 
+    def mask(self, text: str) -> str:
+        """``text`` as it may be stored or logged: personal numbers and blocked words masked (a
+        text with a blocked word comes back cleaned, as the normaliser reads it)."""
+        text = redact(text)
+        normalizer = self.normalizer
+        if normalizer is not None and normalizer.find_blocked(text):
+            return normalizer.mask(text)
+        return text
+
+    @property
+    def index_key(self) -> str | None:
+        """What the index was built from: the catalogue's and the lexicons' digests."""
+        index = self.index
+        if index is None:
+            return None
+        return f"{index.catalogue_digest[:16]}-{index.lexicons_digest[:16]}"
+
     def _topic(self, norm: Normalized, hits: list[Hit]) -> bool:
         """A one-word question that the titles of several candidates contain, and that is no
         matter's whole title or alias: a subject, not yet a request."""
@@ -602,24 +640,27 @@ class Engine:
 
     def record(self, answer: Answer, *, session_id: str | None = None, channel: str = "api") -> int:
         """Write an answer to the question history (blocked words already masked)."""
-        matter = (
-            answer.results[0].code
-            if answer.decision is Decision.ANSWER and answer.results
-            else None
-        )
+        row = history_row(answer, channel=channel, session_id=session_id)
+        del row["asked_at"]  # now
         with self.store.session() as session:
-            return record_question(
-                session,
-                query=answer.query,
-                normalized=answer.normalized,
-                decision=answer.decision.value,
-                matter_code=matter,
-                score=answer.candidates[0].score if answer.candidates else None,
-                latency_ms=answer.latency_ms,
-                session_id=session_id,
-                channel=channel,
-                **history_fields(answer),
-            )
+            return record_question(session, **row)
+
+
+def history_row(answer: Answer, *, channel: str, session_id: str | None = None) -> dict[str, Any]:
+    """What the history keeps of an answer (its question already masked), as of now."""
+    answered = answer.decision is Decision.ANSWER and answer.results
+    return {
+        "asked_at": datetime.now(UTC),
+        "query": answer.query,
+        "normalized": answer.normalized,
+        "decision": answer.decision.value,
+        "matter_code": answer.results[0].code if answered else None,
+        "score": answer.candidates[0].score if answer.candidates else None,
+        "latency_ms": answer.latency_ms,
+        "session_id": session_id,
+        "channel": channel,
+        **history_fields(answer),
+    }
 
 
 def history_fields(answer: Answer) -> dict[str, Any]:

@@ -9,11 +9,14 @@ GuideError
     ├── SpeechUnavailable    no engine: no pyttsx3, no espeak-ng library or no Mandarin voice
     ├── SpeechNotFound       a malformed clip id, or one no process has prepared
     ├── SpeechFailed         timeout, silent or broken audio, after a retry
-    └── SpeechFormatInvalid  an audio format other than wav/mp3, a speed outside 0.5-2.0
-                             (also a ValueError)
+    ├── SpeechBusy           the bounded queue of clips to make is full (try again shortly)
+    └── SpeechFormatInvalid  an audio format other than wav/mp3, a speed not among
+                             ``SPEECH_SPEEDS`` (also a ValueError)
 """
 
 from __future__ import annotations
+
+from hall.errors import HallError
 
 __all__ = [
     "ConversationConflict",
@@ -21,6 +24,7 @@ __all__ = [
     "GuideError",
     "HallInfoInvalid",
     "PersonaInvalid",
+    "SpeechBusy",
     "SpeechError",
     "SpeechFailed",
     "SpeechFormatInvalid",
@@ -29,7 +33,7 @@ __all__ = [
 ]
 
 
-class GuideError(Exception):
+class GuideError(HallError):
     """Base of every guide error."""
 
 
@@ -62,6 +66,10 @@ class SpeechNotFound(SpeechError):
 
 
 class SpeechFailed(SpeechError):
+    pass
+
+
+class SpeechBusy(SpeechError):
     pass
 
 

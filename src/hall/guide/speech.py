@@ -15,7 +15,14 @@ owns the engine and takes jobs from a queue, whichever :class:`Speaker` sends th
 and rate are set once and read back (pyttsx3 drops an unknown voice silently, and keeps English
 when asked for ``zh``); ``cmn`` would read hanzi as spelled pinyin, hence ``cmn-latn-pinyin``.
 A citizen's speed is applied to the finished audio (WSOLA, which keeps the pitch), never to the
-engine, so one synthesis serves every speed.
+engine, so one synthesis serves every speed; the speeds are a few steps (``SPEECH_SPEEDS``), each
+a file of the cache.
+
+Audio is made on demand: when a clip is fetched, or prefetched for a reply that will be played
+at once (auto-read). The clips waiting for the engine form a bounded queue: when it is full,
+:class:`SpeechBusy` (503 with ``Retry-After``), not an ever longer wait. The cache holds
+within its bound (``HALL_SPEECH_CACHE_MB``), every speed and format counted: least recently
+used files go first.
 
 Speech is optional: without pyttsx3, the espeak-ng library or a Mandarin voice, :meth:`start`
 still returns, ``available`` is False and ``reason`` says why, and replies go without audio.
@@ -50,6 +57,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hall.guide.errors import (
+    SpeechBusy,
     SpeechError,
     SpeechFailed,
     SpeechFormatInvalid,
@@ -57,13 +65,12 @@ from hall.guide.errors import (
     SpeechUnavailable,
 )
 from hall.guide.reading import spoken_form
-from hall.settings import Settings
+from hall.settings import SPEECH_SPEEDS, Settings
 
 __all__ = [
     "DEFAULT_VOICE",
     "FORMATS",
-    "MAX_SPEED",
-    "MIN_SPEED",
+    "SPEEDS",
     "Clip",
     "Speaker",
     "clip_id",
@@ -77,7 +84,7 @@ T = TypeVar("T")
 DEFAULT_VOICE = "cmn-latn-pinyin"
 FORMATS = ("wav", "mp3")
 _CACHED = frozenset({".wav", ".mp3", ".txt"})  # what the cache holds, and prunes
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
+SPEEDS = SPEECH_SPEEDS
 MP3_KBPS = 64
 #: RMS (of 16-bit samples) below which a clip is silence, not speech; espeak-ng speaks at ~3000.
 SILENCE_RMS = 100.0
@@ -88,11 +95,15 @@ _WAV_HEADER = 44
 _POLL_S = 0.01
 _CONFIGURE_S = 5.0
 _STALE_PART_S = 3600.0
-#: A cache file used this recently is never pruned: a path just handed out may be being sent.
-_PRUNE_GRACE_S = 600.0
-#: Pruning goes down to this share of the bound, so it does not run again at the next clip.
+#: Pruning goes down to this share of the bound, so it does not run again at the next clip; the
+#: files it leaves are the most recently used (a path just handed out is the newest of all).
 _PRUNE_TO = 0.8
+#: Pruning runs after every this share of the bound written by a process: with a few processes
+#: writing to one folder, the cache stays within 10 % of its bound.
+_PRUNE_EVERY = 0.05
 _LOCK_STRIPES = 64
+#: How long a request waits for a free conversion (speed, MP3) before it is told to come back.
+_CONVERT_WAIT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -275,9 +286,9 @@ def _quiet(*args: object, **_: object) -> None:
 class _EngineThread:
     """The one thread of this process that touches pyttsx3, and so espeak-ng."""
 
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[Any], Any], Future[Any]]] = (
-            queue.SimpleQueue()
+    def __init__(self, queue_size: int = 16) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[Any], Any], Future[Any]]] = queue.Queue(
+            maxsize=queue_size
         )
         self._ready = threading.Event()
         self._espeak = _Espeak()
@@ -293,9 +304,17 @@ class _EngineThread:
         return self.error
 
     def submit(self, job: Callable[[Any], T]) -> Future[T]:
+        """Queue a job; SpeechBusy when the queue is full (the caller says "try again")."""
         future: Future[T] = Future()
-        self._jobs.put((job, future))
+        try:
+            self._jobs.put_nowait((job, future))
+        except queue.Full:
+            raise SpeechBusy(f"{self._jobs.maxsize} clips are waiting for the engine") from None
         return future
+
+    @property
+    def waiting(self) -> int:
+        return self._jobs.qsize()
 
     def _run(self) -> None:
         try:
@@ -424,12 +443,14 @@ _SHARED: _EngineThread | None = None
 _SHARED_LOCK = threading.Lock()
 
 
-def _engine_thread(timeout_s: float) -> tuple[_EngineThread | None, str | None]:
+def _engine_thread(
+    timeout_s: float, queue_size: int = 16
+) -> tuple[_EngineThread | None, str | None]:
     """This process's engine thread, started on first use; or why there is none."""
     global _SHARED  # one engine per process is espeak-ng's rule, not ours
     with _SHARED_LOCK:
         if _SHARED is None:
-            _SHARED = _EngineThread()
+            _SHARED = _EngineThread(queue_size)
         thread = _SHARED
         reason = thread.wait_ready(timeout_s)
         if reason is not None and thread.error is not None:
@@ -454,6 +475,7 @@ class Speaker:
         rate: int = 170,
         timeout_s: float = 30.0,
         cache_limit_mb: float = 512,
+        queue_size: int = 16,
     ) -> None:
         if not 1 <= rate <= 1000:
             raise ValueError(f"speech rate {rate} is not a rate in words per minute")
@@ -461,6 +483,10 @@ class Speaker:
             raise ValueError(f"speech timeout {timeout_s} must be positive")
         if not cache_limit_mb >= 0:
             raise ValueError(f"speech cache bound {cache_limit_mb} MB must not be negative")
+        if queue_size < 1:
+            raise ValueError(f"speech queue size {queue_size} must be at least 1")
+        self.queue_size = queue_size
+        self._converting = threading.BoundedSemaphore(queue_size)
         self.cache_dir = Path(cache_dir)
         #: Bytes the cache may hold (0: unbounded); see :meth:`prune`.
         self.cache_limit = int(cache_limit_mb * 1024 * 1024)
@@ -487,6 +513,7 @@ class Speaker:
             rate=settings.speech_rate,
             timeout_s=settings.speech_timeout_s,
             cache_limit_mb=settings.speech_cache_mb,
+            queue_size=settings.speech_queue,
         )
 
     # -- state --------------------------------------------------------------------------------
@@ -507,6 +534,12 @@ class Speaker:
     @property
     def voice_id(self) -> str | None:
         return self._voice.id if self._voice else None
+
+    @property
+    def waiting(self) -> int:
+        """Clips waiting for this process's engine."""
+        engine = self._engine
+        return engine.waiting if engine is not None else 0
 
     @property
     def syntheses(self) -> int:
@@ -544,7 +577,7 @@ class Speaker:
             return f"the speech cache {self.cache_dir} cannot be created: {exc}"
         self._remove_stale_parts()
         self.prune()
-        engine, reason = _engine_thread(self.timeout_s)
+        engine, reason = _engine_thread(self.timeout_s, self.queue_size)
         if engine is None:
             return reason
         try:
@@ -582,13 +615,14 @@ class Speaker:
                 if part.stat().st_mtime < cutoff:
                     part.unlink()
 
-    def prune(self) -> tuple[int, int]:
+    def prune(self, *, keep: Path | None = None) -> tuple[int, int]:
         """Keep the cache under :attr:`cache_limit`; returns (files removed, bytes freed).
 
         Over the bound, the least recently used files go first, down to 80% of it: audio before
         texts, since audio is made again from its text on demand, while a clip whose text goes is
-        unknown from then on. A file used in the last ten minutes stays. Runs at start and after
-        every tenth of the bound written; one pruning at a time per speaker (others skip).
+        unknown from then on. Runs at start and after every twentieth of the bound written; one
+        pruning at a time per speaker (others skip). ``keep``, the file just written, stays: it
+        is about to be served.
         """
         if not self.cache_limit or not self._prune_lock.acquire(blocking=False):
             return 0, 0
@@ -602,17 +636,18 @@ class Speaker:
                         continue
                     with suppress(OSError):
                         info = entry.stat()
-                        files.append((suffix == ".txt", info.st_mtime, info.st_size, Path(entry)))
+                        files.append(
+                            (suffix == ".txt", info.st_mtime, info.st_size, Path(entry.path))
+                        )
             total = sum(size for _, _, size, _ in files)
             if total <= self.cache_limit:
                 return 0, 0
-            cutoff = time.time() - _PRUNE_GRACE_S
             target = self.cache_limit * _PRUNE_TO
             removed = freed = 0
-            for _, mtime, size, path in sorted(files):
+            for _, _, size, path in sorted(files):
                 if total - freed <= target:
                     break
-                if mtime >= cutoff:
+                if path == keep:
                     continue
                 with suppress(FileNotFoundError):
                     path.unlink()
@@ -626,11 +661,22 @@ class Speaker:
         finally:
             self._prune_lock.release()
 
-    def _wrote(self, size: int) -> None:
-        """Count bytes written to the cache; prune after every tenth of the bound."""
+    def _wrote(self, size: int, path: Path | None = None) -> None:
+        """Count bytes written to the cache (``path`` just now); prune after every twentieth of
+        the bound."""
         self._written += size
-        if self.cache_limit and self._written > self.cache_limit // 10:
-            self.prune()
+        if self.cache_limit and self._written > self.cache_limit * _PRUNE_EVERY:
+            self.prune(keep=path)
+
+    def cache_bytes(self) -> int:
+        """What the cache folder holds now (audio and texts), in bytes."""
+        total = 0
+        with suppress(OSError), os.scandir(self.cache_dir) as entries:
+            for entry in entries:
+                if not entry.name.startswith(".") and Path(entry.name).suffix in _CACHED:
+                    with suppress(OSError):
+                        total += entry.stat().st_size
+        return total
 
     def close(self) -> None:
         """Stop taking work; clips being synthesised are finished (the engine thread lives on:
@@ -666,25 +712,30 @@ class Speaker:
         return clip
 
     def prefetch(self, clip_id: str) -> None:
-        """Start synthesising a clip in the background (the reply will likely be played)."""
+        """Start synthesising a clip in the background (the reply is played at once)."""
         try:
             self._synthesis(_valid(clip_id))
+        except SpeechBusy:
+            log.info("not prefetching clip %s: the speech queue is full", clip_id)
         except SpeechError as exc:
             log.warning("cannot prefetch clip %s: %s", clip_id, exc)
 
     def audio(self, clip_id: str, fmt: str = "wav", *, speed: float = 1.0) -> Path:
         """The audio file of a clip, synthesised and converted as needed (blocking).
 
-        ``fmt`` is "wav" or "mp3"; ``speed`` from 0.5 to 2.0, rounded to hundredths. Raises
-        SpeechNotFound for a malformed or unknown id, SpeechFormatInvalid for another format
-        or speed, SpeechUnavailable without an engine, SpeechFailed when synthesis fails.
+        ``fmt`` is "wav" or "mp3"; ``speed`` one of :data:`SPEEDS`. Raises SpeechNotFound for a
+        malformed or unknown id, SpeechFormatInvalid for another format or speed,
+        SpeechUnavailable without an engine, SpeechBusy when the queue is full, SpeechFailed
+        when synthesis fails.
         """
         clip_id = _valid(clip_id)
         if fmt not in FORMATS:
             raise SpeechFormatInvalid(f"audio format {fmt!r} is not one of {', '.join(FORMATS)}")
-        if not MIN_SPEED <= speed <= MAX_SPEED:
-            raise SpeechFormatInvalid(f"speed {speed} is not within {MIN_SPEED}-{MAX_SPEED}")
-        speed = round(speed, 2)
+        if speed not in SPEEDS:
+            raise SpeechFormatInvalid(
+                f"speed {speed} is not one of {', '.join(f'{s:g}' for s in SPEEDS)}"
+            )
+        speed = float(speed)
         target = self.cache_dir / f"{clip_id}{'' if speed == 1.0 else f'@{speed:g}'}.{fmt}"
         if _used(target):
             return target
@@ -733,8 +784,9 @@ class Speaker:
             made = not future.cancelled() and future.exception() is None
             self._syntheses += made
         if made:
+            path = self.cache_dir / f"{clip_id}.wav"
             with suppress(OSError):
-                self._wrote((self.cache_dir / f"{clip_id}.wav").stat().st_size)
+                self._wrote(path.stat().st_size, path)
 
     def _text(self, cid: str) -> str:
         """The spoken form ``prepare`` stored for this id, checked against this speaker's voice."""
@@ -753,12 +805,18 @@ class Speaker:
         return text
 
     def _derive(self, target: Path, make: Callable[[], bytes]) -> Path:
-        """Make a file from another once, whoever asks at the same time."""
+        """Make a file from another once, whoever asks at the same time; at most
+        ``queue_size`` conversions at once (SpeechBusy beyond, after a short wait)."""
         with self._stripes[hash(target.name) % _LOCK_STRIPES]:
             if not target.exists():
-                data = make()
+                if not self._converting.acquire(timeout=_CONVERT_WAIT_S):
+                    raise SpeechBusy(f"{self.queue_size} conversions are under way")
+                try:
+                    data = make()
+                finally:
+                    self._converting.release()
                 _write_atomic(target, data)
-                self._wrote(len(data))
+                self._wrote(len(data), target)
         return target
 
 

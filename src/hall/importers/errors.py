@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hall.errors import HallError
+
 __all__ = ["InterchangeError", "InvalidFile", "InvalidRecords", "Problem", "UnknownFormat"]
 
 
-class InterchangeError(Exception):
+class InterchangeError(HallError):
     """Base of every importer and exporter error."""
 
 

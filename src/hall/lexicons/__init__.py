@@ -14,6 +14,7 @@ from hall.lexicons.errors import InvalidEntry, LexiconError, LexiconFileError, U
 from hall.lexicons.files import FileFormat, dump_entries, parse_file, parse_text
 from hall.lexicons.lexicon_set import LexiconSet, shipped_entries
 from hall.lexicons.normalizer import Fired, Normalized, Normalizer
+from hall.lexicons.privacy import redact
 from hall.lexicons.service import (
     add_entries,
     export_bank,
@@ -48,6 +49,7 @@ __all__ = [
     "parse_bank",
     "parse_file",
     "parse_text",
+    "redact",
     "remove_entries",
     "seed_defaults",
     "shipped_entries",

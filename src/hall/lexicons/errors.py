@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hall.errors import HallError
+
 __all__ = ["InvalidEntry", "LexiconError", "LexiconFileError", "UnknownBank"]
 
 
-class LexiconError(Exception):
+class LexiconError(HallError):
     """Base of every lexicon error."""
 
 

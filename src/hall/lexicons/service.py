@@ -45,9 +45,10 @@ def seed_defaults(store: Store, *, by: str = "system") -> dict[Bank, int]:
 
     A bank with entries, or with an audit trail (an admin emptied it), is left alone: seeding
     runs at every start, and must not undo an admin's ``import --replace`` of an empty file.
+    Processes starting together take turns (the second finds the banks seeded).
     """
     added: dict[Bank, int] = {}
-    with store.session() as session:
+    with store.exclusive("seed"), store.session() as session:
         sizes = bank_sizes(session)
         for bank in Bank:
             if sizes.get(bank.value, 0) == 0 and not list_lexicon_changes(

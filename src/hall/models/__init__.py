@@ -5,7 +5,7 @@ Importing this package does not import torch; the encoder loads its model in ``l
 
 from __future__ import annotations
 
-from hall.models.encoder import Encoder, SentenceEncoder, make_encoder
+from hall.models.encoder import Encoder, QueryCache, SentenceEncoder, make_encoder
 from hall.models.errors import EncoderUnavailable, IndexCorrupt, IndexNotBuilt, ModelError
 from hall.models.hashing import HashingEncoder
 from hall.models.index import BuildReport, Hit, IndexSettings, MatterIndex, catalogue_digest
@@ -32,6 +32,7 @@ __all__ = [
     "KeywordScorer",
     "MatterIndex",
     "ModelError",
+    "QueryCache",
     "Scorer",
     "SemanticScorer",
     "SentenceEncoder",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -17,7 +18,7 @@ import numpy.typing as npt
 
 from hall.models.errors import EncoderUnavailable
 
-__all__ = ["Encoder", "SentenceEncoder", "make_encoder"]
+__all__ = ["Encoder", "QueryCache", "SentenceEncoder", "make_encoder"]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -126,3 +127,43 @@ def make_encoder(name: str, *, threads: int | None = None) -> Encoder:
 
         return HashingEncoder()
     return SentenceEncoder(name, threads=threads)
+
+
+class QueryCache:
+    """The vectors of the questions asked lately, by encoder and the text it read: citizens ask
+    the same things (二胎, 公积金), and encoding is most of a question's cost (25 ms of 28 on
+    the bench catalogue). Least recently used goes first; ``size`` 0 keeps nothing. Shared by
+    the indexes an engine builds in turn (a vector does not depend on the catalogue); safe
+    from any thread.
+    """
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError(f"query cache size {size} must not be negative")
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[tuple[str, str], npt.NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def vector(self, encoder: Encoder, text: str) -> npt.NDArray[np.float32]:
+        """The query vector of ``text``: from the cache, or encoded (and kept)."""
+        key = (encoder.name, text)
+        with self._lock:
+            found = self._vectors.get(key)
+            if found is not None:
+                self._vectors.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        vector = np.asarray(encoder.encode_queries([text])[0], dtype=np.float32)
+        vector.setflags(write=False)  # handed to every caller that asks again
+        if self.size:
+            with self._lock:
+                self._vectors[key] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector

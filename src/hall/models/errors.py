@@ -8,10 +8,12 @@ ModelError
 
 from __future__ import annotations
 
+from hall.errors import HallError
+
 __all__ = ["EncoderUnavailable", "IndexCorrupt", "IndexNotBuilt", "ModelError"]
 
 
-class ModelError(Exception):
+class ModelError(HallError):
     """Base of every model error."""
 
 

@@ -4,9 +4,13 @@ Built from the store's matters and the normaliser; persisted as a self-describin
 
     manifest.json        stages with their settings, encoder, hashes of catalogue and lexicons
     vectors-<hash>.npz   the unit embeddings, keyed by a hash of (encoder, text)
+    built-<key>.pickle   everything else the build made (units, fitted scorers), keyed by what it
+                         was built from: catalogue, lexicons, settings, encoder and this code
 
-Loading recomputes the units (cheap) and takes their vectors from the cache, so a reload or an
-update encodes only texts it has never seen.
+A process that starts on a catalogue and lexicons already built (another worker, a restart)
+loads the built index under its key instead of building it again; otherwise it recomputes the
+units and takes their vectors from the cache, so a reload or an update encodes only texts it
+has never seen. The folder is the data folder's: hall reads back only what it wrote there.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hall.lexicons import Normalized, Normalizer
-from hall.models.encoder import Encoder, Vectors
+from hall.models.encoder import Encoder, QueryCache, Vectors
 from hall.models.errors import IndexCorrupt, IndexNotBuilt
 from hall.models.regions import RegionPreference
 from hall.models.scorers import (
@@ -36,6 +42,7 @@ from hall.models.scorers import (
     Scores,
     SemanticScorer,
     Unit,
+    distinct,
 )
 from hall.store import Matter
 
@@ -97,6 +104,37 @@ class BuildReport:
     units: int
     encoded: int
     seconds: float
+    loaded: bool = False  # taken whole from a built index under the same key
+
+
+def _code_digest() -> str:
+    """A hash of the code that builds an index (this package and the lexicons'): a built index
+    of other code is built again."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(__file__).parents[1] / "lexicons"):
+        for path in sorted(package.glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+_CODE = _code_digest()
+#: What a built index holds besides its vectors (the semantic matrix is made from those).
+_BUILT = (
+    "_entries",
+    "_units",
+    "_starts",
+    "_field_weight",
+    "_regions",
+    "_positions",
+    "_columns",
+    "_with_keywords",
+    "_names",
+    "keyword",
+    "char",
+    "fuzzy",
+    "catalogue_digest",
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +208,7 @@ class MatterIndex:
         *,
         settings: IndexSettings | None = None,
         lexicons_digest: str = "",
+        query_cache: QueryCache | None = None,
     ) -> None:
         self.normalizer = normalizer
         self.encoder = encoder
@@ -178,7 +217,9 @@ class MatterIndex:
         self.keyword = KeywordScorer()
         self.char = CharScorer()
         self.fuzzy = FuzzyScorer()
-        self.semantic = SemanticScorer(encoder, floor=self.settings.semantic_floor)
+        self.semantic = SemanticScorer(
+            encoder, floor=self.settings.semantic_floor, cache=query_cache
+        )
         self._entries: list[_Entry] = []
         self._units: list[Unit] = []
         self._starts: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
@@ -230,16 +271,10 @@ class MatterIndex:
             vectors = self.encoder.encode_queries(missing)
             for text, vector in zip(missing, vectors, strict=True):
                 self._cache[self._key(text)] = vector
-        dim = next(iter(self._cache.values())).shape[0] if self._cache else 0
-        matrix = (
-            np.stack([self._cache[self._key(t)] for t in texts])
-            if texts
-            else np.zeros((0, dim), dtype=np.float32)
-        )
+        self.semantic.fit_vectors(*self._matrix(texts))
         if units:  # the vectorizers refuse an empty corpus; an empty index finds nothing anyway
             for scorer in (self.keyword, self.char, self.fuzzy):
                 scorer.fit(units)
-        self.semantic.fit_vectors(matrix)
         self._entries = [
             _Entry(
                 m.code,
@@ -280,7 +315,72 @@ class MatterIndex:
         self._cache = {k: v for k, v in self._cache.items() if k in live}
         return BuildReport(len(active), len(units), len(missing), time.perf_counter() - started)
 
+    def _matrix(self, texts: list[str]) -> tuple[Vectors, npt.NDArray[np.intp]]:
+        """The vectors of the distinct unit texts (from the cache), and each unit's row."""
+        first, inverse = distinct(texts)
+        dim = next(iter(self._cache.values())).shape[0] if self._cache else 0
+        if not len(first):
+            return np.zeros((0, dim), dtype=np.float32), inverse
+        return np.stack([self._cache[self._key(texts[i])] for i in first]), inverse
+
     # -- persistence ----------------------------------------------------------------------
+
+    def built_key(self, matters: Sequence[Matter]) -> str:
+        """The key of an index of these matters: catalogue, lexicons, settings, encoder, code."""
+        active = [m for m in matters if m.record.status == "active"]
+        parts = [
+            FORMAT,
+            _CODE,
+            self.encoder.name,
+            catalogue_digest(active),
+            self.lexicons_digest,
+            asdict(self.settings),
+        ]
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:24]
+
+    @staticmethod
+    @contextmanager
+    def building(folder: Path) -> Iterator[None]:
+        """One process at a time builds in ``folder``: workers started together build once, and
+        the others load what the first saved."""
+        import fcntl
+
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".build.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def load_built(self, folder: Path, matters: Sequence[Matter]) -> BuildReport | None:
+        """Take the index of these matters whole from ``folder`` when it was built there under
+        the same key (its vectors from the vector cache, read first); None when it was not."""
+        started = time.perf_counter()
+        path = folder / f"built-{self.built_key(matters)}.pickle"
+        try:
+            with open(path, "rb") as handle:
+                state = pickle.load(handle)  # our own file, in our own data folder
+        except FileNotFoundError:
+            return None
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
+            path.unlink(missing_ok=True)  # built again, and saved anew
+            raise IndexCorrupt(f"cannot read the built index {path}: {exc}") from exc
+        if not isinstance(state, dict) or set(state) != set(_BUILT):
+            path.unlink(missing_ok=True)
+            raise IndexCorrupt(f"{path} is not a built index")
+        texts = [self.semantic.unit_text(u) for u in state["_units"]]
+        keys = [self._key(t) for t in texts]
+        if any(k not in self._cache for k in keys):
+            return None  # its vectors are gone: build again
+        for name in _BUILT:
+            setattr(self, name, state[name])
+        self.semantic.fit_vectors(*self._matrix(texts))
+        live = set(keys)
+        self._cache = {k: v for k, v in self._cache.items() if k in live}
+        return BuildReport(
+            self.size, len(self._units), 0, time.perf_counter() - started, loaded=True
+        )
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -321,8 +421,9 @@ class MatterIndex:
             ],
         }
 
-    def save(self, folder: Path) -> Path:
-        """Write the manifest and the vector cache atomically; returns the manifest path."""
+    def save(self, folder: Path, *, built_key: str | None = None) -> Path:
+        """Write the manifest and the vector cache atomically, and with ``built_key`` the built
+        index too; returns the manifest path."""
         folder.mkdir(parents=True, exist_ok=True)
         keys = sorted(self._cache)
         vectors = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 0))
@@ -330,12 +431,17 @@ class MatterIndex:
         name = f"vectors-{content}.npz"
         if not (folder / name).exists():
             _atomic(folder / name, lambda h: np.savez(h, keys=np.array(keys), vectors=vectors))
-        manifest = {**self.manifest(), "vectors": name}
+        built = f"built-{built_key}.pickle" if built_key else None
+        if built and not (folder / built).exists():
+            state = {attr: getattr(self, attr) for attr in _BUILT}
+            _atomic(folder / built, lambda h: pickle.dump(state, h, protocol=5))
+        manifest = {**self.manifest(), "vectors": name, "built": built}
         data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         _atomic(folder / "manifest.json", lambda h: h.write(data))
-        for old in folder.glob("vectors-*.npz"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
+        for pattern, keep in (("vectors-*.npz", name), ("built-*.pickle", built)):
+            for old in folder.glob(pattern):
+                if old.name != keep and keep is not None:
+                    old.unlink(missing_ok=True)
         return folder / "manifest.json"
 
     def load_cache(self, folder: Path) -> dict[str, Any] | None:
@@ -477,9 +583,8 @@ class MatterIndex:
             return []
         own = self._entries[position]
         start = int(self._starts[position])
-        vectors = self.semantic.vectors
-        if vectors.size:
-            cosine = vectors @ vectors[start]  # the matter's first unit is its title
+        if self.semantic.vectors_count:
+            cosine = self.semantic.cosines(start)  # the matter's first unit is its title
             scores = np.maximum.reduceat(cosine, self._starts).astype(np.float32)
         else:
             scores = np.zeros(self.size, dtype=np.float32)

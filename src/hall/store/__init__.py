@@ -1,6 +1,7 @@
 """The store: domain types, SQLAlchemy tables, migrations and the functions that read and write.
 
-It imports no other hall package except ``hall.settings``; everything else builds on it.
+It imports no other hall package except ``hall.settings`` and ``hall.errors``; everything else
+builds on it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from hall.store.audit_repo import (
     read_revisions,
     record_audit,
 )
+from hall.store.backup import backup, restore, schema_revision
 from hall.store.chat_repo import (
     ChatState,
     create_chat_session,
@@ -23,6 +25,7 @@ from hall.store.chat_repo import (
     load_chat_session,
     popular_matter_codes,
     purge_chat_sessions,
+    purge_history,
     put_hall_setting,
     save_chat_session,
     set_turn_feedback,
@@ -30,6 +33,7 @@ from hall.store.chat_repo import (
 from hall.store.db import Store
 from hall.store.errors import (
     AuditNotFound,
+    BackupInvalid,
     Conflict,
     InvalidValue,
     MatterExists,
@@ -75,6 +79,7 @@ from hall.store.lexicon_repo import (
     list_lexicon_changes,
     list_lexicon_entries,
     record_question,
+    record_questions,
     remove_lexicon_entries,
     replace_lexicon_bank,
     set_feedback,
@@ -142,6 +147,7 @@ __all__ = [
     "LIST_SEPARATOR",
     "AuditEntry",
     "AuditNotFound",
+    "BackupInvalid",
     "ChatState",
     "ClusterNotFound",
     "ClusterRecord",
@@ -178,6 +184,7 @@ __all__ = [
     "UserNotFound",
     "add_lexicon_entries",
     "add_question",
+    "backup",
     "bank_sizes",
     "bump_revision",
     "clean_question",
@@ -225,20 +232,24 @@ __all__ = [
     "popular_matter_codes",
     "purge_admin_sessions",
     "purge_chat_sessions",
+    "purge_history",
     "purge_uploads",
     "put_hall_setting",
     "read_revisions",
     "record_audit",
     "record_question",
+    "record_questions",
     "remove_lexicon_entries",
     "remove_question",
     "reopen_cluster",
     "replace_lexicon_bank",
     "resolve_cluster",
+    "restore",
     "revoke_token",
     "save_chat_session",
     "save_clusters",
     "save_upload",
+    "schema_revision",
     "search_matters",
     "set_feedback",
     "set_matter_status",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hall.store.audit_repo import Part, bump_revision, record_audit
@@ -26,6 +26,7 @@ __all__ = [
     "load_chat_session",
     "popular_matter_codes",
     "purge_chat_sessions",
+    "purge_history",
     "put_hall_setting",
     "save_chat_session",
     "set_turn_feedback",
@@ -89,6 +90,12 @@ def purge_chat_sessions(session: Session, *, now: datetime | None = None) -> int
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def purge_history(session: Session, *, before: datetime) -> int:
+    """Delete the questions asked before ``before`` (the history's retention); returns how many."""
+    result = session.execute(delete(HistoryRow).where(HistoryRow.asked_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def set_turn_feedback(
     session: Session, session_id: str, turn: int, *, helpful: bool, comment: str | None
 ) -> bool:
@@ -135,11 +142,16 @@ def put_hall_setting(session: Session, key: str, value: Any, *, by: str = "syste
     )
 
 
-def popular_matter_codes(session: Session, *, limit: int = 8) -> list[str]:
-    """The matters answered most often in the question history, most first."""
+def popular_matter_codes(
+    session: Session, *, limit: int = 8, since: datetime | None = None
+) -> list[str]:
+    """The matters answered most often in the question history (since ``since``), most first."""
+    conditions: list[ColumnElement[bool]] = [HistoryRow.matter_code.is_not(None)]
+    if since is not None:
+        conditions.append(HistoryRow.asked_at >= since)
     rows = session.execute(
         select(HistoryRow.matter_code, func.count().label("n"))
-        .where(HistoryRow.matter_code.is_not(None))
+        .where(*conditions)
         .group_by(HistoryRow.matter_code)
         .order_by(func.count().desc(), HistoryRow.matter_code)
         .limit(limit)

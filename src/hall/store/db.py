@@ -7,13 +7,14 @@ the store calls it, so a new SQLite file or an empty PostgreSQL database just wo
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,8 @@ from hall.settings import Settings
 from hall.store.errors import StoreUnavailable
 
 __all__ = ["Store"]
+
+_LOCAL_LOCKS: dict[str, threading.Lock] = {}
 
 
 class Store:
@@ -50,6 +53,8 @@ class Store:
             connect_args=args,
             json_serializer=_json_dumps,
             pool_pre_ping=True,
+            # A failed statement's error would carry its parameters: citizens' questions.
+            hide_parameters=not echo,
         )
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -80,8 +85,44 @@ class Store:
             else:
                 session.rollback()
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold a lock named ``name`` across every process of this store while the block runs:
+        an advisory lock on PostgreSQL (per database and schema), a file lock beside a SQLite
+        file. Start-up steps that write (migrations, seeding) run under it, so processes started
+        together take turns instead of colliding."""
+        if self.backend == "postgresql":
+            with self.engine.connect() as connection:
+                key = connection.execute(
+                    text(
+                        "SELECT hashtextextended(current_database() || '.' || "
+                        "current_schema() || '.' || :name, 0)"
+                    ),
+                    {"name": name},
+                ).scalar_one()
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    connection.commit()
+            return
+        database = self.url.database if self.backend == "sqlite" else None
+        if not database or database == ":memory:":
+            with _LOCAL_LOCKS.setdefault(name, threading.Lock()):
+                yield
+            return
+        import fcntl
+
+        with open(f"{database}.{name}.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def migrate(self) -> None:
-        """Upgrade the schema to the newest revision (idempotent)."""
+        """Upgrade the schema to the newest revision (idempotent; one process at a time)."""
         from alembic import command
         from alembic.config import Config
 
@@ -89,7 +130,7 @@ class Store:
         config = Config()
         config.set_main_option("script_location", script_location)
         try:
-            with self.engine.begin() as connection:
+            with self.exclusive("migrate"), self.engine.begin() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except OperationalError as exc:
@@ -100,6 +141,15 @@ class Store:
             raise StoreUnavailable(
                 f"the database at {self.safe_url} cannot be migrated: {exc.orig}"
             ) from exc
+
+    def ping(self) -> bool:
+        """Whether the database answers now (for health checks; never raises)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     @property
     def safe_url(self) -> str:

@@ -12,13 +12,16 @@ StoreError
 │   ├── QuestionExists      the matter already has this question
 │   └── UserExists          an account already has the name
 ├── InvalidValue        a value the store refuses to keep (names the field)
-└── StoreUnavailable    the database cannot be reached or migrated
+├── StoreUnavailable    the database cannot be reached or migrated
+└── BackupInvalid       a backup file that cannot be restored here (unreadable, another
+                        format, a newer schema, a store that is not empty); nothing changed
 """
 
 from __future__ import annotations
 
 __all__ = [
     "AuditNotFound",
+    "BackupInvalid",
     "Conflict",
     "InvalidValue",
     "MatterExists",
@@ -32,9 +35,10 @@ __all__ = [
     "UserExists",
     "UserNotFound",
 ]
+from hall.errors import HallError
 
 
-class StoreError(Exception):
+class StoreError(HallError):
     """Base of every error the store raises."""
 
 
@@ -95,3 +99,7 @@ class UserExists(Conflict):
 
 class StoreUnavailable(StoreError):
     """The database URL is wrong, the server is down, or a migration failed."""
+
+
+class BackupInvalid(StoreError):
+    pass

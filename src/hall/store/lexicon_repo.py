@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from hall.store.audit_repo import Part, bump_revision, record_audit
@@ -28,6 +28,7 @@ __all__ = [
     "list_lexicon_changes",
     "list_lexicon_entries",
     "record_question",
+    "record_questions",
     "remove_lexicon_entries",
     "replace_lexicon_bank",
     "set_feedback",
@@ -255,6 +256,24 @@ def record_question(
     session.add(row)
     session.flush()
     return row.id
+
+
+def record_questions(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Write many questions at once (one statement): what a busy search writes in bulk. Each
+    row holds :func:`record_question`'s arguments, ``asked_at`` included; texts already
+    masked."""
+    if not rows:
+        return 0
+    values = [
+        {
+            **row,
+            "query": str(row["query"])[:2000],
+            "normalized": str(row.get("normalized", ""))[:2000],
+        }
+        for row in rows
+    ]
+    session.execute(insert(HistoryRow), values)
+    return len(values)
 
 
 def set_feedback(session: Session, history_id: int, *, helpful: bool, comment: str | None) -> bool:

@@ -487,7 +487,8 @@
     ]);
     this.log.appendChild(pending);
     this.scrollToEnd();
-    api("/api/chat", { session_id: this.session.id, message: text })
+    // speak: the reply is read out at once, so the server makes its audio now, not on fetch.
+    api("/api/chat", { session_id: this.session.id, message: text, speak: !!this.prefs.autoread })
       .then(function (body) {
         self.session.id = body.session_id;
         pending.remove();

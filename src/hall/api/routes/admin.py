@@ -66,7 +66,7 @@ from hall.api.deps import (
     StoreDep,
     ViewerDep,
 )
-from hall.api.schemas import MatterPublic
+from hall.api.schemas import ErrorPublic, MatterPublic
 from hall.guide import HallInfo, Persona, load_hall_info, load_persona, save_hall_info, save_persona
 from hall.lexicons import parse_bank
 from hall.store import (
@@ -93,7 +93,15 @@ from hall.store import (
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+#: What every admin route may answer besides its own success, in the API's one error shape.
+ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "No account: sign in, or send a bearer token."},
+    403: {"model": ErrorPublic, "description": "The account's role is below the route's need."},
+    404: {"model": ErrorPublic, "description": "Nothing has the key asked for."},
+    409: {"model": ErrorPublic, "description": "The key is taken."},
+}
+
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ADMIN_RESPONSES)
 
 Code = Annotated[str, Path(min_length=1, max_length=128, description="The matter's code.")]
 BankName = Annotated[
@@ -463,7 +471,7 @@ def lexicons(_: ViewerDep, store: StoreDep) -> list[BankPublic]:
 
 @router.get(
     "/lexicons/{bank}",
-    response_class=PlainTextResponse,
+    response_class=Response,
     summary="A bank as text (the format `hall lexicon export` writes)",
     responses={200: {"content": {"text/plain": {"example": "二胎=二孩=第二个子女\n"}}}},
 )

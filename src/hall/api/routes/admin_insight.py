@@ -19,13 +19,14 @@ from hall.admin.console import inspect, preview_thresholds
 from hall.admin.dashboard import dashboard
 from hall.admin.insight import compute_clusters, default_since, teach, undo
 from hall.api.deps import AdminDep, EditorDep, EngineDep, RefresherDep, StoreDep, ViewerDep
+from hall.api.routes.admin import ADMIN_RESPONSES
 from hall.guide import Thresholds
 from hall.guide.tuning import ThresholdsInvalid, parse_thresholds, save_thresholds
 from hall.store import HistoryFilter, HistoryRecord, history_page, iter_history
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/admin", tags=["admin: insight"])
+router = APIRouter(prefix="/api/admin", tags=["admin: insight"], responses=ADMIN_RESPONSES)
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
 DECISIONS = "answer, element, clarify, none or welcome"

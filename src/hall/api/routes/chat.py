@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
-from hall.api.deps import DialogueDep, SpeakerDep, StoreDep
+from hall.api.deps import DialogueDep, EngineDep, SpeakerDep, StoreDep
+from hall.api.ratelimit import client_key, rate_limit
 from hall.api.schemas import (
     ChatIn,
     ChatMatterPublic,
     ChatPublic,
     ElementPublic,
+    ErrorPublic,
     FeedbackIn,
     FeedbackPublic,
     PersonaPublic,
@@ -20,7 +23,11 @@ from hall.api.schemas import (
 from hall.guide import ELEMENT_LABELS, Turn
 from hall.store import set_turn_feedback
 
-router = APIRouter(prefix="/api", tags=["chat"])
+router = APIRouter(
+    prefix="/api",
+    tags=["chat"],
+    responses={429: {"model": ErrorPublic, "description": "Too many requests: see Retry-After."}},
+)
 
 EXAMPLE = {
     "session_id": "q3v9yJ2m4zKp0bWc1dXe8fGh",
@@ -67,12 +74,16 @@ def _public(turn: Turn, speech_url: str | None) -> ChatPublic:
     description="One turn of a conversation: the guide welcomes, answers with a matter's guide "
     'and walks through its elements (材料, 时限, 地点, 收费…), asks "did you mean" with '
     "buttons, or declines politely. The conversation lives in the store, so any process may "
-    "serve the next turn; its id comes back in every reply. Every reply is also spoken: "
-    "`speech_url` serves the audio.",
+    "serve the next turn; its id comes back in every reply. Every reply can be spoken: "
+    "`speech_url` serves the audio, made when it is first fetched (or at once with `speak`).",
     responses={
         200: {"content": {"application/json": {"example": EXAMPLE}}},
-        409: {"description": "Another message of this conversation is being answered."},
+        409: {
+            "model": ErrorPublic,
+            "description": "Another message of this conversation is being answered.",
+        },
     },
+    dependencies=[rate_limit("chat")],
 )
 def chat(body: ChatIn, request: Request, dialogue: DialogueDep, speaker: SpeakerDep) -> ChatPublic:
     turn = dialogue.turn(body.message, session_id=body.session_id)
@@ -80,7 +91,8 @@ def chat(body: ChatIn, request: Request, dialogue: DialogueDep, speaker: Speaker
     if speaker is not None and speaker.available:
         clip = speaker.prepare(turn.reply.text)
         if clip is not None:
-            speaker.prefetch(clip.id)  # synthesised while the browser renders the text
+            if body.speak:
+                speaker.prefetch(clip.id)  # synthesised while the browser renders the text
             speech_url = str(request.url_for("speech", name=f"{clip.id}.wav").path)
     return _public(turn, speech_url)
 
@@ -90,14 +102,25 @@ def chat(body: ChatIn, request: Request, dialogue: DialogueDep, speaker: Speaker
     response_model=FeedbackPublic,
     summary="Was a reply helpful",
     description="Attaches the citizen's verdict (and an optional comment) to one turn of a "
-    "conversation in the question history, for the back office.",
-    responses={404: {"description": "No such turn in this conversation."}},
+    "conversation in the question history, for the back office. One verdict per turn: a "
+    "second replaces the first (a few times an hour at most). Personal numbers and blocked "
+    "words in the comment are masked before it is stored.",
+    responses={404: {"model": ErrorPublic, "description": "No such turn in this conversation."}},
+    dependencies=[rate_limit("feedback")],
 )
-def feedback(body: FeedbackIn, store: StoreDep) -> FeedbackPublic:
-    with store.session() as session:
-        found = set_turn_feedback(
-            session, body.session_id, body.turn, helpful=body.helpful, comment=body.comment
-        )
-    if not found:
+async def feedback(
+    body: FeedbackIn, request: Request, store: StoreDep, engine: EngineDep
+) -> FeedbackPublic:
+    limiter = request.app.state.rate_limiter
+    await limiter.check("feedback_turn", client_key(request), body.session_id, str(body.turn))
+    comment = engine.mask(body.comment) if body.comment else None
+
+    def record() -> bool:
+        with store.session() as session:
+            return set_turn_feedback(
+                session, body.session_id, body.turn, helpful=body.helpful, comment=comment
+            )
+
+    if not await run_in_threadpool(record):
         raise HTTPException(status_code=404, detail="no such turn in this conversation")
     return FeedbackPublic()

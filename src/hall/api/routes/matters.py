@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from hall.api.deps import SessionDep
-from hall.api.schemas import MatterPublic, MattersPublic
+from hall.api.schemas import ErrorPublic, MatterPublic, MattersPublic, PlainText
 from hall.store import get_matter, search_matters
 
 router = APIRouter(prefix="/api/matters", tags=["matters"])
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/matters", tags=["matters"])
 def list_matters(
     session: SessionDep,
     q: Annotated[
-        str | None,
+        PlainText | None,
         Query(max_length=200, description="Text found in the code, title, aliases or department."),
     ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -33,9 +33,9 @@ def list_matters(
     "/{code}",
     response_model=MatterPublic,
     summary="One matter with its whole guide",
-    responses={404: {"description": "No matter has this code."}},
+    responses={404: {"model": ErrorPublic, "description": "No matter has this code."}},
 )
 def read_matter(
-    session: SessionDep, code: Annotated[str, Path(min_length=1, max_length=128)]
+    session: SessionDep, code: Annotated[PlainText, Path(min_length=1, max_length=128)]
 ) -> MatterPublic:
     return MatterPublic.from_domain(get_matter(session, code))

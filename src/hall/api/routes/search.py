@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, Query
 
-from hall.api.deps import EngineDep
-from hall.api.schemas import SearchPublic
+from hall.api.deps import EngineDep, HistoryDep
+from hall.api.ratelimit import rate_limit
+from hall.api.schemas import ErrorPublic, PlainText, SearchPublic
 
-router = APIRouter(prefix="/api", tags=["search"])
+router = APIRouter(
+    prefix="/api",
+    tags=["search"],
+    dependencies=[rate_limit("search")],
+    responses={429: {"model": ErrorPublic, "description": "Too many requests: see Retry-After."}},
+)
 
 
 @router.get(
@@ -19,15 +25,17 @@ router = APIRouter(prefix="/api", tags=["search"])
     summary="Find the matter a question is about",
     description="Normalises the question (synonyms, pinyin, typos), retrieves by keyword, "
     "character, fuzzy and semantic matching, and decides: answer, clarify or none. Every "
-    "question is written to the question history.",
+    "question is written to the question history, personal numbers and blocked words masked.",
 )
 def search(
     engine: EngineDep,
-    background: BackgroundTasks,
-    q: Annotated[str, Query(max_length=500, description="The question as the citizen typed it.")],
+    history: HistoryDep,
+    q: Annotated[
+        PlainText, Query(max_length=500, description="The question as the citizen typed it.")
+    ],
     k: Annotated[int, Query(ge=1, le=20, description="How many results at most.")] = 5,
 ) -> SearchPublic:
     answer = engine.ask(q, k=k)
-    # The history is written after the response is sent: the citizen does not wait for it.
-    background.add_task(engine.record, answer, channel="search")
+    # Written in bulk by the history's own thread: the citizen does not wait for it.
+    history.add(answer, channel="search")
     return SearchPublic.from_domain(answer)

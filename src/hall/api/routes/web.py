@@ -29,6 +29,8 @@ router = APIRouter(tags=["web"])
 #: name -> (content type, Cache-Control) of the widget's fixed files.
 FILES = {
     "index.html": ("text/html; charset=utf-8", "no-cache"),
+    "portal.css": ("text/css; charset=utf-8", "public, max-age=300"),
+    "portal.js": ("text/javascript; charset=utf-8", "public, max-age=300"),
     "widget.js": ("text/javascript; charset=utf-8", "public, max-age=300"),
     "widget.css": ("text/css; charset=utf-8", "public, max-age=300"),
 }
@@ -53,7 +55,7 @@ def _serve(request: Request, name: str, media_type: str, cache_control: str) -> 
         "Cache-Control": cache_control,
         "X-Content-Type-Options": "nosniff",
     }
-    if name != "index.html":
+    if name not in ("index.html", "portal.css", "portal.js"):  # the widget's, for any portal
         headers["Access-Control-Allow-Origin"] = "*"
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
@@ -66,6 +68,16 @@ def _serve(request: Request, name: str, media_type: str, cache_control: str) -> 
 def portal(request: Request) -> Response:
     """The demo portal: a placeholder government page that embeds the widget."""
     return _serve(request, "index.html", *FILES["index.html"])
+
+
+@router.api_route("/portal.css", methods=["GET", "HEAD"], include_in_schema=False)
+def portal_css(request: Request) -> Response:
+    return _serve(request, "portal.css", *FILES["portal.css"])
+
+
+@router.api_route("/portal.js", methods=["GET", "HEAD"], include_in_schema=False)
+def portal_js(request: Request) -> Response:
+    return _serve(request, "portal.js", *FILES["portal.js"])
 
 
 @router.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
