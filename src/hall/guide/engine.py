@@ -5,10 +5,11 @@ lexicons into an empty store, builds the normaliser and the index (reusing the p
 and then answers from any thread.
 
 What it answers from is one immutable :class:`Snapshot` (lexicons, normaliser, index, chit-chat
-triggers, persona, hall information), built off the request path and swapped in one assignment.
-``refresh()`` builds the next one when the store's revisions moved, rebuilding only the parts
-that changed (a persona edit re-reads the persona; a catalogue edit re-reads the matters whose
-revision moved and encodes only new texts). A reader pins the snapshot once per question or
+triggers, out-of-scope examples, persona, hall information), built off the request path and
+swapped in one assignment. ``refresh()`` builds the next one when the store's revisions moved,
+rebuilding only the parts that changed (a persona edit re-reads the persona; a catalogue edit
+re-reads the matters whose revision moved and encodes only new texts; an edit of the
+out-of-scope examples encodes only the new ones). A reader pins the snapshot once per question or
 turn (:meth:`Engine.pinned`), so it never sees half of two.
 """
 
@@ -27,7 +28,7 @@ from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
-from hall.guide.decision import Decision, Reason, Thresholds, decide
+from hall.guide.decision import Decision, Reason, Scope, Thresholds, decide
 from hall.guide.errors import EngineNotReady
 from hall.guide.hall_info import HallInfo, load_hall_info
 from hall.guide.persona import Persona, State, fill_template, load_persona
@@ -52,6 +53,7 @@ from hall.models import (
     IndexCorrupt,
     IndexSettings,
     MatterIndex,
+    OutOfScope,
     make_encoder,
 )
 from hall.settings import Settings
@@ -102,6 +104,8 @@ class Answer:
     revision: int = 0  # of the snapshot that answered
     #: The life event the question names ("孩子出生后要办哪些手续"), with its matters.
     event: ResolvedEvent | None = None
+    #: How near the question came to the catalogue and to the out-of-scope examples.
+    scope: Scope | None = None
 
 
 def _why(hit: Hit, norm: Normalized) -> list[str]:
@@ -132,6 +136,8 @@ class Snapshot:
     triggers: tuple[tuple[str, str], ...]
     trigger_phrases: tuple[str, ...]
     understanding: Understanding
+    #: The questions no matter answers (the bank ``out_of_scope``), embedded.
+    scope: OutOfScope
     persona: Persona
     hall: HallInfo
     matters: Mapping[str, Matter]
@@ -164,7 +170,8 @@ class Engine:
             answer=settings.answer_threshold,
             margin=settings.answer_margin,
             clarify=settings.clarify_threshold,
-            semantic=settings.min_semantic,
+            in_scope=settings.min_in_scope,
+            out_of_scope_weight=settings.out_of_scope_weight,
         )
         self._lock = threading.Lock()
         self._random = random.Random()
@@ -296,13 +303,15 @@ class Engine:
                         if matters[code].record.kind == "matter"
                     ],
                 )
+                scope = self._scope(lexicons, normalizer, index, old)
             else:
-                normalizer, index, report, triggers, understanding = (
+                normalizer, index, report, triggers, understanding, scope = (
                     old.normalizer,
                     old.index,
                     old.build,
                     old.triggers,
                     old.understanding,
+                    old.scope,
                 )
             if old is None or moved(Part.SETTINGS):
                 persona = load_persona(self.store, name=self.settings.guide_name)
@@ -318,6 +327,7 @@ class Engine:
                 triggers=triggers,
                 trigger_phrases=tuple(phrase for phrase, _ in triggers),
                 understanding=understanding,
+                scope=scope,
                 persona=persona,
                 hall=hall,
                 matters=MappingProxyType(matters),
@@ -356,6 +366,32 @@ class Engine:
         # Cheap when nothing changed: the vectors file is named by its content.
         index.save(self.settings.index_dir)
         return index, report
+
+    def _scope(
+        self,
+        lexicons: LexiconSet,
+        normalizer: Normalizer,
+        index: MatterIndex,
+        old: Snapshot | None,
+    ) -> OutOfScope:
+        """The out-of-scope examples embedded as questions are; the current ones if unchanged."""
+        examples = [entry.term for entry in lexicons.bank(Bank.OUT_OF_SCOPE)]
+        if (
+            old is not None
+            and old.normalizer is normalizer
+            and old.scope.encoder is self.encoder
+            and old.lexicons.bank(Bank.OUT_OF_SCOPE) == lexicons.bank(Bank.OUT_OF_SCOPE)
+        ):
+            return old.scope
+        scope = OutOfScope(self.encoder, floor=index.semantic.floor)
+        if old is None:
+            try:
+                scope.load_cache(self.settings.index_dir)
+            except IndexCorrupt as exc:  # a cache is only a cache
+                log.warning("ignoring the out-of-scope vectors: %s", exc)
+        scope.build(examples, normalizer, previous=old.scope if old else None)
+        scope.save(self.settings.index_dir)
+        return scope
 
     def _read_matters(self, kept: Mapping[str, Matter]) -> dict[str, Matter]:
         """The active matters, by code; only those whose revision moved since the last read are
@@ -464,8 +500,11 @@ class Engine:
         norm = snap.normalizer.normalize(text)
         intent = None if norm.blocked else self._chitchat(text, norm)
         hits: list[Hit] = []
+        scope = None
         if not norm.blocked and intent is None and not norm.is_empty:
-            hits = snap.index.search(norm, k=max(k, self.thresholds.max_candidates))
+            vector = snap.index.query_vector(norm)  # encoded once: the index and the scope
+            hits = snap.index.search(norm, k=max(k, self.thresholds.max_candidates), vector=vector)
+            scope = Scope(snap.index.closeness(vector), *snap.scope.nearest(vector))
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
             blocked, intent = ("insult",), None
@@ -476,10 +515,13 @@ class Engine:
             blocked=blocked,
             chitchat=intent,
             topic=self._topic(norm, hits),
+            scope=scope,
         )
         event = None
-        if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH):
-            event = self._event(text, decision)
+        if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH, Reason.OUT_OF_SCOPE):
+            # Out of scope ("买二手房要注意什么坑" beside the event 买房): the event only when the
+            # question asks for everything it takes.
+            event = self._event(text, decision, asked=reason is Reason.OUT_OF_SCOPE)
         if event is not None and decision is Decision.NONE:
             # Nothing fits alone, but the question names a life event: offer its matters.
             decision, reason = Decision.CLARIFY, Reason.EVENT
@@ -505,22 +547,24 @@ class Engine:
             candidates=[_result(hit, norm) for hit in hits[:k]],
             revision=snap.revision,
             event=event,
+            scope=scope,
         )
         if record:
             history_id = self.record(answer, session_id=session_id, channel=channel)
             answer = replace(answer, history_id=history_id)
         return answer
 
-    def _event(self, text: str, decision: Decision) -> ResolvedEvent | None:
+    def _event(self, text: str, decision: Decision, *, asked: bool = False) -> ResolvedEvent | None:
         """The life event a question names: its trigger ("孩子出生", "开*饭馆") and either a
-        request for all it takes ("要办哪些手续") or no single matter answering it."""
+        request for all it takes ("要办哪些手续") or no single matter answering it (``asked``:
+        only the request)."""
         snap = self.snapshot
         compact = snap.normalizer.compact(text)
         event = snap.understanding.events.find(compact)
         if event is None:
             return None
         asks_all = bool(snap.understanding.elements.has(compact, EVENT_CUE))
-        return event if asks_all or decision is not Decision.ANSWER else None
+        return event if asks_all or (decision is not Decision.ANSWER and not asked) else None
 
     def _topic(self, norm: Normalized, hits: list[Hit]) -> bool:
         """A one-word question that the titles of several candidates contain, and that is no
