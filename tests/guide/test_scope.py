@@ -78,3 +78,15 @@ def test_a_second_engine_reads_the_persisted_example_vectors(
     encoder = HashingEncoder()
     Engine(store, settings, encoder=encoder).load()
     assert encoder.encoded == 0
+
+
+def test_a_life_event_named_out_of_scope_still_offers_its_matters(
+    engine: Engine, store: Store
+) -> None:
+    """"买房" names the event of buying a home: a citizen asking around it is not turned away."""
+    question = "公积金贷款买房划算吗"
+    add_entries(store, Bank.OUT_OF_SCOPE, [Entry(question)], by="admin")
+    engine.refresh()
+    answer = engine.ask(question)
+    assert (answer.decision, answer.reason) == (Decision.CLARIFY, Reason.EVENT)
+    assert answer.event is not None

@@ -519,9 +519,7 @@ class Engine:
         )
         event = None
         if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH, Reason.OUT_OF_SCOPE):
-            # Out of scope ("买二手房要注意什么坑" beside the event 买房): the event only when the
-            # question asks for everything it takes.
-            event = self._event(text, decision, asked=reason is Reason.OUT_OF_SCOPE)
+            event = self._event(text, decision)
         if event is not None and decision is Decision.NONE:
             # Nothing fits alone, but the question names a life event: offer its matters.
             decision, reason = Decision.CLARIFY, Reason.EVENT
@@ -554,17 +552,17 @@ class Engine:
             answer = replace(answer, history_id=history_id)
         return answer
 
-    def _event(self, text: str, decision: Decision, *, asked: bool = False) -> ResolvedEvent | None:
+    def _event(self, text: str, decision: Decision) -> ResolvedEvent | None:
         """The life event a question names: its trigger ("孩子出生", "开*饭馆") and either a
-        request for all it takes ("要办哪些手续") or no single matter answering it (``asked``:
-        only the request)."""
+        request for all it takes ("要办哪些手续") or no single matter answering it (a question
+        declined as out of scope included: a named event still offers its matters)."""
         snap = self.snapshot
         compact = snap.normalizer.compact(text)
         event = snap.understanding.events.find(compact)
         if event is None:
             return None
         asks_all = bool(snap.understanding.elements.has(compact, EVENT_CUE))
-        return event if asks_all or (decision is not Decision.ANSWER and not asked) else None
+        return event if asks_all or decision is not Decision.ANSWER else None
 
     def _topic(self, norm: Normalized, hits: list[Hit]) -> bool:
         """A one-word question that the titles of several candidates contain, and that is no
