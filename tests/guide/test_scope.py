@@ -83,7 +83,7 @@ def test_a_second_engine_reads_the_persisted_example_vectors(
 def test_a_life_event_named_out_of_scope_still_offers_its_matters(
     engine: Engine, store: Store
 ) -> None:
-    """"买房" names the event of buying a home: a citizen asking around it is not turned away."""
+    """ "买房" names the event of buying a home: a citizen asking around it is not turned away."""
     question = "公积金贷款买房划算吗"
     add_entries(store, Bank.OUT_OF_SCOPE, [Entry(question)], by="admin")
     engine.refresh()
