@@ -90,3 +90,12 @@ def test_a_life_event_named_out_of_scope_still_offers_its_matters(
     answer = engine.ask(question)
     assert (answer.decision, answer.reason) == (Decision.CLARIFY, Reason.EVENT)
     assert answer.event is not None
+
+
+def test_teaching_an_example_keeps_the_normaliser(engine: Engine, store: Store) -> None:
+    """The normaliser reads no out-of-scope example: a taught one costs its own encoding only."""
+    normalizer = engine.snapshot.normalizer
+    add_entries(store, Bank.OUT_OF_SCOPE, [Entry(TAUGHT)], by="admin")
+    report = engine.refresh()
+    assert engine.snapshot.normalizer is normalizer
+    assert report.encoded == 0  # no matter text again

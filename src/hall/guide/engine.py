@@ -72,6 +72,9 @@ __all__ = ["Answer", "Engine", "Result", "Snapshot"]
 
 log = logging.getLogger("hall.guide")
 
+#: Banks the normaliser does not read: an edit of them keeps it (teaching an out-of-scope
+#: question re-embeds that question, not the catalogue's texts).
+_UNREAD = frozenset({Bank.OUT_OF_SCOPE})
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
 RUDE_INTENT = "rude"
 MAX_QUERY_CHARS = 500
@@ -422,7 +425,7 @@ class Engine:
         if (
             old is not None
             and old.normalizer.vocabulary == vocabulary
-            and old.lexicons.digest() == lexicons.digest()
+            and all(old.lexicons.bank(b) == lexicons.bank(b) for b in Bank if b not in _UNREAD)
         ):
             return old.normalizer
         return Normalizer(
