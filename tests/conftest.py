@@ -68,8 +68,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "var",
         database_url=database_url,
         embedding_model="hashing",
-        # The semantic gate is calibrated for e5; hashed n-grams have another scale.
-        min_semantic=0.0,
+        # The gates are calibrated for e5; hashed n-grams have another scale.
+        min_in_scope=0.0,
+        clarify_threshold=0.36,
         # Speech has its own tests (tests/guide/test_speech.py, tests/api/test_chat_audio.py).
         speech_enabled=False,
     )
@@ -90,7 +91,8 @@ def env_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterato
     monkeypatch.setenv("HALL_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HALL_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("HALL_EMBEDDING_MODEL", settings.embedding_model)
-    monkeypatch.setenv("HALL_MIN_SEMANTIC", str(settings.min_semantic))
+    monkeypatch.setenv("HALL_MIN_IN_SCOPE", str(settings.min_in_scope))
+    monkeypatch.setenv("HALL_CLARIFY_THRESHOLD", str(settings.clarify_threshold))
     monkeypatch.setenv("HALL_SPEECH_ENABLED", str(settings.speech_enabled).lower())
     get_settings.cache_clear()
     yield get_settings()

@@ -65,7 +65,7 @@ def _env(data_dir: Path, url: str | None = None, **more: str) -> dict[str, str]:
         "HALL_ENVIRONMENT": "test",
         "HALL_DATA_DIR": str(data_dir),
         "HALL_EMBEDDING_MODEL": "hashing",
-        "HALL_MIN_SEMANTIC": "0",
+        "HALL_MIN_IN_SCOPE": "0",
         "HALL_SPEECH_ENABLED": "false",
         "HALL_RATE_LIMITS_ENABLED": "false",
         **more,

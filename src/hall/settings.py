@@ -84,15 +84,24 @@ class Settings(BaseSettings):
         default=0.10, ge=0, le=1, description="Lead over the runner-up needed to answer."
     )
     clarify_threshold: float = Field(
-        default=0.36, ge=0, le=1, description="Top score below which the guide declines."
+        default=0.38, ge=0, le=1, description="Top score below which the guide declines."
     )
 
-    min_semantic: float = Field(
-        default=0.64,
+    min_in_scope: float = Field(
+        default=0.86,
         ge=0,
-        le=1,
-        description="Semantic signal of the best hit below which the guide declines (for the "
-        "default encoder; 0 turns the gate off).",
+        le=2,
+        description="In-scope closeness below which the guide declines: the semantic score of "
+        "the nearest catalogue text plus out_of_scope_weight times its lead over the nearest "
+        "out-of-scope example (the bank out_of_scope). Calibrated for the default encoder "
+        "(bench/calibrate.py); at 0 only questions far nearer an example than the catalogue.",
+    )
+    out_of_scope_weight: float = Field(
+        default=2.0,
+        ge=0,
+        le=10,
+        description="How much the catalogue's lead over the nearest out-of-scope example counts "
+        "(0: the out-of-scope examples are ignored).",
     )
 
     home_region: str = Field(

@@ -47,7 +47,8 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
         data_dir=folder / "var",
         database_url=f"sqlite:///{(folder / 'hall.sqlite3').as_posix()}",
         embedding_model="hashing",
-        min_semantic=0.0,
+        min_in_scope=0.0,
+        clarify_threshold=0.36,
         speech_enabled=False,
     )
     store = Store.from_settings(settings)

@@ -106,6 +106,14 @@ def list_audit_entries(hall: Hall, **params: Any) -> list[dict[str, Any]]:
             ),
             id="faq",
         ),
+        pytest.param(
+            {"action": "out_of_scope"},
+            lambda hall: (
+                "小蓝本本怎么弄"
+                in hall.client.get("/api/admin/lexicons/out_of_scope", headers=hall.auth("vi")).text
+            ),
+            id="out-of-scope",
+        ),
         pytest.param({"action": "dismiss"}, lambda hall: True, id="dismiss"),
     ],
 )
@@ -121,7 +129,9 @@ def test_every_lesson_closes_the_cluster(hall: Hall, lesson: dict[str, Any], che
     assert clusters(hall) == []
     with hall.store.session(commit=False) as session:
         rows, _ = history_page(session, HistoryFilter(text="小蓝本本"))
-    wanted = "dismissed" if lesson["action"] == "dismiss" else "taught"
+    wanted = {"dismiss": "dismissed", "out_of_scope": "out_of_scope"}.get(
+        lesson["action"], "taught"
+    )
     assert {r.triage for r in rows} == {wanted}
 
 

@@ -72,7 +72,8 @@ def server(demo_dir: Path) -> Iterator[str]:
         **os.environ,
         "HALL_DATA_DIR": str(demo_dir),
         "HALL_EMBEDDING_MODEL": "hashing",
-        "HALL_MIN_SEMANTIC": "0",
+        "HALL_MIN_IN_SCOPE": "0",
+        "HALL_CLARIFY_THRESHOLD": "0.36",
         "HALL_SPEECH_ENABLED": "true",
         "HALL_RATE_LIMITS_ENABLED": "false",  # fifty citizens behind one address
     }

@@ -53,7 +53,8 @@ class Hall:
             HALL_ENVIRONMENT="test",
             HALL_DATABASE_URL=database_url,
             HALL_EMBEDDING_MODEL="hashing",
-            HALL_MIN_SEMANTIC="0",
+            HALL_MIN_IN_SCOPE="0",
+            HALL_CLARIFY_THRESHOLD="0.36",
             HALL_SPEECH_ENABLED="false",
             HALL_REFRESH_INTERVAL_S="1",
         )

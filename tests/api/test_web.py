@@ -139,8 +139,14 @@ def test_persona_gives_the_shipped_name_and_looks(client: TestClient) -> None:
     response = client.get("/api/persona")
     assert response.status_code == 200
     body = response.json()
-    assert body == {"name": "小政", "looks": SHIPPED["looks"]}
+    assert {k: body[k] for k in ("name", "looks")} == {"name": "小政", "looks": SHIPPED["looks"]}
     assert set(body["looks"]) == {state.value for state in State}
+    # what the widget says by itself: the persona's phrasings, filled
+    assert set(body["phrasings"]) == {"idle", "listening", "thinking"}
+    assert body["phrasings"]["listening"] == SHIPPED["phrasings"]["listening"]
+    idle = [t.replace("{name}", "小政") for t in SHIPPED["phrasings"]["idle"]]
+    assert body["phrasings"]["idle"] == idle
+    assert not any("{" in t for ts in body["phrasings"].values() for t in ts)
 
 
 def test_persona_name_follows_the_settings(store: Store, settings: Settings) -> None:
@@ -166,3 +172,17 @@ def test_persona_follows_the_admins_edit(client: TestClient, store: Store) -> No
     assert body["name"] == "小办"
     assert body["looks"]["welcome"] == {"expression": "wink", "gesture": "confetti"}
     assert body["looks"]["idle"] == SHIPPED["looks"]["idle"]
+
+
+def test_the_widgets_own_phrasings_follow_the_admins_edit(client: TestClient, store: Store) -> None:
+    edited = Persona.from_dict(
+        {"phrasings": {"listening": ["{name}在听，您说。"], "thinking": ["稍等，{name}查一查。"]}}
+    )
+    save_persona(store, edited, by="admin")
+    deadline = time.monotonic() + 5
+    while (body := client.get("/api/persona").json())["phrasings"]["listening"] != [
+        "小政在听，您说。"
+    ]:
+        assert time.monotonic() < deadline, "the persona edit did not reach the process in 5 s"
+        time.sleep(0.1)
+    assert body["phrasings"]["thinking"] == ["稍等，小政查一查。"]

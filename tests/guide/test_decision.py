@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hall.guide import Decision, Reason, Thresholds, decide
+from hall.guide import Decision, Reason, Scope, Thresholds, decide
 from hall.models import Hit
 
 T = Thresholds()  # answer 0.50, margin 0.05, clarify 0.36, at most 5 candidates
@@ -153,20 +153,52 @@ def test_decision_invariants(scores: list[float], empty: bool, topic: bool) -> N
         assert not scores or scores[0] < T.clarify
 
 
-def _hit(score: float, semantic: float) -> Hit:
-    return Hit("X1", "事项", None, "matter", score, {"semantic": semantic}, {})
+def _hit(score: float) -> Hit:
+    return Hit("X1", "事项", None, "matter", score, {"semantic": 0.5}, {})
+
+
+GATE = Thresholds(answer=0.5, margin=0.05, clarify=0.36, in_scope=0.64, out_of_scope_weight=1.0)
+
+# (nearest catalogue text, nearest out-of-scope example) -> decision and reason, for a hit whose
+# fused score alone would answer: the in-scope closeness is inside + (inside - outside).
+SCOPE_TABLE = [
+    pytest.param(0.90, 0.0, Decision.ANSWER, Reason.MATCH, id="no-examples-near"),
+    pytest.param(0.70, 0.75, Decision.ANSWER, Reason.MATCH, id="just-above-the-gate"),
+    pytest.param(0.70, 0.77, Decision.NONE, Reason.OUT_OF_SCOPE, id="example-nearer"),
+    pytest.param(0.60, 0.58, Decision.NONE, Reason.NO_MATCH, id="catalogue-nearer-but-far"),
+    pytest.param(0.62, 0.30, Decision.ANSWER, Reason.MATCH, id="far-but-clear-of-examples"),
+    pytest.param(0.95, 1.00, Decision.ANSWER, Reason.MATCH, id="a-matter-as-close-as-an-example"),
+    pytest.param(0.50, 1.00, Decision.NONE, Reason.OUT_OF_SCOPE, id="an-example-itself"),
+]
+
+
+@pytest.mark.parametrize(("inside", "outside", "decision", "reason"), SCOPE_TABLE)
+def test_scope_gate(inside: float, outside: float, decision: Decision, reason: Reason) -> None:
+    """A high fused score on words alone is not enough when the meaning is far off, or nearer a
+    question the hall does not answer."""
+    got, why, _ = decide([_hit(0.8)], thresholds=GATE, scope=Scope(inside, outside, "例子"))
+    assert (got, why) == (decision, reason)
 
 
 @pytest.mark.parametrize(
-    ("semantic", "expected"),
+    ("weight", "expected"),
     [
-        pytest.param(0.63, Decision.NONE, id="below-the-gate"),
-        pytest.param(0.64, Decision.ANSWER, id="at-the-gate"),
-        pytest.param(0.90, Decision.ANSWER, id="above-the-gate"),
+        pytest.param(0.0, Decision.ANSWER, id="examples-ignored"),
+        pytest.param(1.0, Decision.NONE, id="examples-count"),
     ],
 )
-def test_semantic_gate(semantic: float, expected: Decision) -> None:
-    """A high fused score on words alone is not enough when the meaning is far off."""
-    thresholds = Thresholds(answer=0.5, margin=0.05, clarify=0.36, semantic=0.64)
-    decision, _, _ = decide([_hit(0.8, semantic)], thresholds=thresholds)
+def test_the_weight_of_the_examples(weight: float, expected: Decision) -> None:
+    thresholds = Thresholds(in_scope=0.64, out_of_scope_weight=weight)
+    decision, _, _ = decide([_hit(0.8)], thresholds=thresholds, scope=Scope(0.70, 0.80))
     assert decision is expected
+
+
+def test_without_a_scope_the_fused_score_decides() -> None:
+    decision, _, _ = decide([_hit(0.8)], thresholds=GATE)
+    assert decision is Decision.ANSWER
+
+
+def test_at_zero_only_a_question_far_nearer_an_example_is_declined() -> None:
+    zero = Thresholds(in_scope=0.0)
+    assert decide([_hit(0.8)], thresholds=zero, scope=Scope(0.2, 0.3))[0] is Decision.ANSWER
+    assert decide([_hit(0.8)], thresholds=zero, scope=Scope(0.2, 0.5))[0] is Decision.NONE

@@ -60,6 +60,13 @@ NATIVE = [
     ),
     (Bank.ELEMENTS, "materials\t要带什么", [Entry("materials", "要带什么")], "element-phrase"),
     (Bank.ELEMENTS, "next\t下一步", [Entry("next", "下一步")], "next-phrase"),
+    (Bank.OUT_OF_SCOPE, "顺丰快递怎么寄件 ", [Entry("顺丰快递怎么寄件")], "out-of-scope"),
+    (
+        Bank.OUT_OF_SCOPE,
+        "# 快递\n顺丰快递怎么寄件\n\n信用卡怎么提额\n顺丰快递怎么寄件",
+        [Entry("顺丰快递怎么寄件"), Entry("信用卡怎么提额")],
+        "out-of-scope-one-a-line",
+    ),
 ]
 
 
@@ -299,6 +306,9 @@ def test_shipped_banks_round_trip(bank: Bank) -> None:
         pytest.param(Bank.SYNONYMS, Entry("户口", "户口=户籍"), "户口=户籍", id="group"),
         pytest.param(Bank.CIVILITY, Entry("rude", "请文明用语"), "请文明用语", id="civility"),
         pytest.param(Bank.BLOCKED, Entry("傻逼", "insult"), "傻逼\tinsult", id="blocked"),
+        pytest.param(
+            Bank.OUT_OF_SCOPE, Entry("信用卡怎么提额"), "信用卡怎么提额", id="out-of-scope"
+        ),
     ],
 )
 def test_dump_writes_each_bank_in_its_own_format(bank: Bank, entry: Entry, line: str) -> None:
@@ -346,6 +356,7 @@ ENTRIES: dict[Bank, st.SearchStrategy[Entry]] = {
         ),
     ),
     Bank.ELEMENTS: st.builds(Entry, st.sampled_from(ELEMENT_KEYS), _WORD),
+    Bank.OUT_OF_SCOPE: _SENTENCE.map(Entry),
 }
 
 

@@ -254,3 +254,23 @@ def test_every_cjk_unified_ideograph_is_accepted(normalizer: Normalizer) -> None
 def test_everyday_wording_is_not_rewritten(normalizer: Normalizer, text: str, absent: str) -> None:
     """Two-character sound-alikes and intensifiers are no typos or synonyms of a matter word."""
     assert absent not in normalizer.normalize(text).text
+
+
+@pytest.mark.parametrize(
+    ("text", "negation"),
+    [
+        pytest.param("能不能直接在这边换", "不能", id="neng-bu-neng"),
+        pytest.param("深圳交的养老保险能不能转到老家", "不能", id="neng-bu-neng-inside"),
+        pytest.param("要不要带户口本", "不要", id="yao-bu-yao"),
+        pytest.param("会不会被注销", "不会", id="hui-bu-hui"),
+    ],
+)
+def test_a_question_form_leaves_no_negation_behind(
+    normalizer: Normalizer, text: str, negation: str
+) -> None:
+    """能不能 asks; cut into 能 (a stopword) and 不能 it would say the opposite."""
+    assert negation not in normalizer.normalize(text).tokens
+
+
+def test_a_real_negation_stays(normalizer: Normalizer) -> None:
+    assert "不想" in normalizer.normalize("不想注销公司").text

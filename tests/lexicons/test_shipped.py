@@ -148,3 +148,22 @@ def test_every_official_wording_is_the_demo_catalogues_or_the_bench_catalogues()
         pytest.skip(f"{len(elsewhere)} official wordings to check in {BENCH}, which is absent")
     bench = _catalogue_text(BENCH)
     assert [official for official in elsewhere if official not in bench] == []
+
+
+def test_the_out_of_scope_examples_are_apart_from_the_sets_that_measure_them() -> None:
+    """The shipped examples decide; the calibration set chooses the thresholds and the bench's
+    no-match set measures: a question in two of them would measure itself."""
+    root = Path(__file__).resolve().parents[2]
+    examples = {e.term for e in shipped_entries(Bank.OUT_OF_SCOPE)}
+    calibration = root / "src" / "hall" / "data" / "nomatch_calibration.txt"
+    tuned = {
+        line.split("\t", 1)[1] for line in calibration.read_text().splitlines() if "\t" in line
+    }
+    bench = root / "bench" / "nomatch_queries.jsonl"
+    measured = {json.loads(line)["query"] for line in bench.read_text().splitlines() if line}
+    assert len(examples) >= 250
+    assert len(tuned) >= 200
+    assert len(measured) >= 280
+    assert examples & tuned == set()
+    assert examples & measured == set()
+    assert tuned & measured == set()

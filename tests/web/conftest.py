@@ -115,7 +115,8 @@ def _start_server(folder: Path, *, model: str, speech: bool) -> Iterator[Server]
         HALL_RATE_LIMITS_ENABLED="false",
     )
     if model == "hashing":
-        env["HALL_MIN_SEMANTIC"] = "0"  # the gate is calibrated for e5
+        env["HALL_MIN_IN_SCOPE"] = "0"  # the gates are calibrated for e5
+        env["HALL_CLARIFY_THRESHOLD"] = "0.36"
     hall = [sys.executable, "-m", "hall"]
     subprocess.run([*hall, "demo"], env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()

@@ -228,6 +228,38 @@ def test_the_guide_looks_while_the_citizen_types_and_waits(
     expect(page.locator("hall-guide .msg.pending")).to_have_count(0)
 
 
+def test_the_guide_says_the_personas_own_words_while_idle_typing_and_waiting(
+    server: Server, new_page: NewPage
+) -> None:
+    """Idle, listening and thinking are the widget's own states: it says the persona's phrasings
+    (an admin's edit), not words of its own."""
+    page = new_page()
+    said = {"idle": ["有事您就问。"], "listening": ["嗯，您慢慢说。"], "thinking": ["马上就好。"]}
+
+    def edited(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "phrasings": said})
+
+    page.route("**/api/persona", edited)
+    page.goto(server.url + "/")
+    page.locator("hall-guide .launcher").click()
+    expect(replies(page).first).to_be_visible()
+    status = page.locator("hall-guide .who .status")
+    expect(status).to_have_text("有事您就问。", timeout=10_000)  # idle again after the welcome
+    page.locator("hall-guide #hall-input").press_sequentially("驾照")
+    expect(status).to_have_text("嗯，您慢慢说。")
+
+    def slow(route: Any) -> None:
+        page.wait_for_timeout(600)
+        route.continue_()
+
+    page.route("**/api/chat", slow)
+    page.locator("hall-guide #hall-input").press("Enter")
+    expect(page.locator("hall-guide .msg.pending")).to_have_text("马上就好。")
+    expect(status).to_have_text("马上就好。")
+    expect(page.locator("hall-guide .msg.pending")).to_have_count(0)
+
+
 def test_the_guide_stands_still_for_reduced_motion(server: Server, new_page: NewPage) -> None:
     moving = new_page()
     open_widget(moving, server.url + "/")

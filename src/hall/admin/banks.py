@@ -54,6 +54,7 @@ BANK_LABELS: dict[Bank, tuple[str, str]] = {
     Bank.COLLOQUIAL: ("市民用语", "市民的说法<Tab>官方用语"),
     Bank.EVENTS: ("一件事", "名称<Tab>触发短语|…<Tab>事项标题模式|…"),
     Bank.ELEMENTS: ("追问用语", "要素<Tab>短语"),
+    Bank.OUT_OF_SCOPE: ("范围外问题", "每行一个问题（本大厅不办理的事）"),
 }
 
 

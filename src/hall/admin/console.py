@@ -43,7 +43,7 @@ def inspect(engine: Engine, question: str) -> dict[str, Any]:
             "answer": thresholds.answer,
             "margin": thresholds.margin,
             "clarify": thresholds.clarify,
-            "semantic": thresholds.semantic,
+            "in_scope": thresholds.in_scope,
         },
         "candidates": [
             {

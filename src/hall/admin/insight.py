@@ -77,7 +77,7 @@ __all__ = [
 
 ACTIONS = ("questions", "synonyms", "faq", "out_of_scope", "dismiss")
 #: The bank of out-of-scope examples the engine declines (issue 13's decisions).
-OUT_OF_SCOPE_BANK = "nomatch"
+OUT_OF_SCOPE_BANK = Bank.OUT_OF_SCOPE.value
 _STATES = {
     "questions": "taught",
     "synonyms": "taught",

@@ -5,7 +5,7 @@ Built on ``lexicons``, ``models`` and the store's functions; knows nothing of HT
 
 from __future__ import annotations
 
-from hall.guide.decision import Decision, Reason, Thresholds, decide
+from hall.guide.decision import Decision, Reason, Scope, Thresholds, decide
 from hall.guide.dialogue import ELEMENT_LABELS, Dialogue, Element, Reply, Suggestion, Turn
 from hall.guide.engine import Answer, Engine, Result, Snapshot, history_fields, history_row
 from hall.guide.errors import (
@@ -60,6 +60,7 @@ __all__ = [
     "Refresher",
     "Reply",
     "Result",
+    "Scope",
     "Snapshot",
     "Speaker",
     "SpeechBusy",

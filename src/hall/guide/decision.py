@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from hall.models import Hit
 
-__all__ = ["Decision", "Reason", "Thresholds", "decide"]
+__all__ = ["Decision", "Reason", "Scope", "Thresholds", "decide"]
 
 
 class Decision(StrEnum):
@@ -28,6 +28,7 @@ class Reason(StrEnum):
     BLOCKED = "blocked"
     CHITCHAT = "chitchat"
     NO_MATCH = "no_match"
+    OUT_OF_SCOPE = "out_of_scope"  # nearer a question the hall does not answer than the catalogue
     EVENT = "event"  # names a life event: its matters are offered
 
 
@@ -35,13 +36,34 @@ RUDE_CATEGORIES = frozenset({"insult", "profanity"})
 
 
 @dataclass(frozen=True)
+class Scope:
+    """How near a question comes to the catalogue and to the questions the hall does not answer
+    (the bank ``out_of_scope``), both on the semantic signal's 0-1 scale."""
+
+    inside: float  # the nearest catalogue text (any matter's title, alias, question …)
+    outside: float = 0.0  # the nearest out-of-scope example; 0 without examples
+    example: str = ""  # that example
+
+    def closeness(self, weight: float) -> float:
+        """In-scope closeness: the catalogue's nearness, raised or lowered by ``weight`` times
+        its lead over the nearest out-of-scope example. "快递丢了找谁" is near titles about
+        lost certificates, but nearer "快递丢件了怎么索赔": it reads as out of scope."""
+        return self.inside + weight * (self.inside - self.outside)
+
+
+@dataclass(frozen=True)
 class Thresholds:
     answer: float = 0.50
     margin: float = 0.05
+    #: The best fused score below which nothing fits.
     clarify: float = 0.36
-    #: The best hit's semantic signal below which nothing fits, whatever the fused score: general
-    #: questions sharing one word with an odd title ("股票明天涨吗") stay under it.
-    semantic: float = 0.0
+    #: The in-scope closeness (:meth:`Scope.closeness`) below which nothing fits, whatever the
+    #: fused score: general questions sharing a word with an odd title ("股票明天涨吗") stay
+    #: under it. At 0 only questions far nearer an out-of-scope example than the catalogue are
+    #: declined (with weight 1: nearer than twice the catalogue's closeness).
+    in_scope: float = 0.0
+    #: How much the lead of the catalogue over the out-of-scope examples counts.
+    out_of_scope_weight: float = 1.0
     max_candidates: int = 5
 
 
@@ -53,11 +75,16 @@ def decide(
     blocked: Sequence[str] = (),
     chitchat: str | None = None,
     topic: bool = False,
+    scope: Scope | None = None,
 ) -> tuple[Decision, Reason, list[Hit]]:
     """Decide from the analysis (blocked categories, chit-chat intent) and the hits.
 
     ``topic`` says the question names only a subject several candidates share ("驾驶证" beside
     its replacement, renewal and first licence): it asks which, even over a clear lead.
+    ``scope`` says how near the question comes to the catalogue and to the out-of-scope
+    examples: under ``thresholds.in_scope`` nothing fits (reason ``OUT_OF_SCOPE`` when an
+    example is nearer than the catalogue). Otherwise a plausible candidate is offered: a clear
+    winner is answered, anything else above ``clarify`` asks which.
 
     Returns the decision, its reason, and the hits to show: one for an answer, up to
     ``max_candidates`` close ones for a clarification, none when declining.
@@ -71,8 +98,11 @@ def decide(
     if empty or not hits:
         return Decision.NONE, Reason.EMPTY if empty else Reason.NO_MATCH, []
     top = hits[0].score
-    if top < thresholds.clarify or hits[0].signals.get("semantic", 1.0) < thresholds.semantic:
+    if top < thresholds.clarify:
         return Decision.NONE, Reason.NO_MATCH, []
+    if scope is not None and scope.closeness(thresholds.out_of_scope_weight) < thresholds.in_scope:
+        reason = Reason.OUT_OF_SCOPE if scope.outside > scope.inside else Reason.NO_MATCH
+        return Decision.NONE, reason, []
     runner_up = hits[1].score if len(hits) > 1 else 0.0
     if top >= thresholds.answer and top - runner_up >= thresholds.margin and not topic:
         return Decision.ANSWER, Reason.MATCH, [hits[0]]

@@ -5,10 +5,11 @@ lexicons into an empty store, builds the normaliser and the index (reusing the p
 and then answers from any thread.
 
 What it answers from is one immutable :class:`Snapshot` (lexicons, normaliser, index, chit-chat
-triggers, persona, hall information), built off the request path and swapped in one assignment.
-``refresh()`` builds the next one when the store's revisions moved, rebuilding only the parts
-that changed (a persona edit re-reads the persona; a catalogue edit re-reads the matters whose
-revision moved and encodes only new texts). A reader pins the snapshot once per question or
+triggers, out-of-scope examples, persona, hall information), built off the request path and
+swapped in one assignment. ``refresh()`` builds the next one when the store's revisions moved,
+rebuilding only the parts that changed (a persona edit re-reads the persona; a catalogue edit
+re-reads the matters whose revision moved and encodes only new texts; an edit of the
+out-of-scope examples encodes only the new ones). A reader pins the snapshot once per question or
 turn (:meth:`Engine.pinned`), so it never sees half of two.
 """
 
@@ -30,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from hall.guide.decision import Decision, Reason, Thresholds, decide
+from hall.guide.decision import Decision, Reason, Scope, Thresholds, decide
 from hall.guide.errors import EngineNotReady
 from hall.guide.hall_info import HallInfo, load_hall_info
 from hall.guide.persona import Persona, State, fill_template, load_persona
@@ -57,6 +58,7 @@ from hall.models import (
     IndexCorrupt,
     IndexSettings,
     MatterIndex,
+    OutOfScope,
     QueryCache,
     make_encoder,
 )
@@ -76,6 +78,9 @@ __all__ = ["Answer", "Engine", "Result", "Snapshot", "history_fields", "history_
 
 log = logging.getLogger("hall.guide")
 
+#: Banks the normaliser does not read: an edit of them keeps it (teaching an out-of-scope
+#: question re-embeds that question, not the catalogue's texts).
+_UNREAD = frozenset({Bank.OUT_OF_SCOPE})
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
 RUDE_INTENT = "rude"
 MAX_QUERY_CHARS = 500
@@ -112,6 +117,8 @@ class Answer:
     vector: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
     #: The life event the question names ("孩子出生后要办哪些手续"), with its matters.
     event: ResolvedEvent | None = None
+    #: How near the question came to the catalogue and to the out-of-scope examples.
+    scope: Scope | None = None
 
 
 def _why(hit: Hit, norm: Normalized) -> list[str]:
@@ -139,6 +146,7 @@ class _Analysis:
     blocked: tuple[str, ...]
     vector: Any
     topic: bool
+    scope: Scope | None
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,8 @@ class Snapshot:
     triggers: tuple[tuple[str, str], ...]
     trigger_phrases: tuple[str, ...]
     understanding: Understanding
+    #: The questions no matter answers (the bank ``out_of_scope``), embedded.
+    scope: OutOfScope
     persona: Persona
     hall: HallInfo
     thresholds: Thresholds
@@ -321,13 +331,15 @@ class Engine:
                         if matters[code].record.kind == "matter"
                     ],
                 )
+                scope = self._scope(lexicons, normalizer, index, old)
             else:
-                normalizer, index, report, triggers, understanding = (
+                normalizer, index, report, triggers, understanding, scope = (
                     old.normalizer,
                     old.index,
                     old.build,
                     old.triggers,
                     old.understanding,
+                    old.scope,
                 )
             if old is None or moved(Part.SETTINGS):
                 persona = load_persona(self.store, name=self.settings.guide_name)
@@ -344,6 +356,7 @@ class Engine:
                 triggers=triggers,
                 trigger_phrases=tuple(phrase for phrase, _ in triggers),
                 understanding=understanding,
+                scope=scope,
                 persona=persona,
                 hall=hall,
                 thresholds=thresholds,
@@ -400,6 +413,32 @@ class Engine:
                 index.save(folder, built_key=key)
         return report
 
+    def _scope(
+        self,
+        lexicons: LexiconSet,
+        normalizer: Normalizer,
+        index: MatterIndex,
+        old: Snapshot | None,
+    ) -> OutOfScope:
+        """The out-of-scope examples embedded as questions are; the current ones if unchanged."""
+        examples = [entry.term for entry in lexicons.bank(Bank.OUT_OF_SCOPE)]
+        if (
+            old is not None
+            and old.normalizer is normalizer
+            and old.scope.encoder is self.encoder
+            and old.lexicons.bank(Bank.OUT_OF_SCOPE) == lexicons.bank(Bank.OUT_OF_SCOPE)
+        ):
+            return old.scope
+        scope = OutOfScope(self.encoder, floor=index.semantic.floor)
+        if old is None:
+            try:
+                scope.load_cache(self.settings.index_dir)
+            except IndexCorrupt as exc:  # a cache is only a cache
+                log.warning("ignoring the out-of-scope vectors: %s", exc)
+        scope.build(examples, normalizer, previous=old.scope if old else None)
+        scope.save(self.settings.index_dir)
+        return scope
+
     def _read_matters(self, kept: Mapping[str, Matter]) -> dict[str, Matter]:
         """The active matters, by code; only those whose revision moved since the last read are
         loaded again (reading 3,674 matters whole takes over a second)."""
@@ -429,7 +468,7 @@ class Engine:
         if (
             old is not None
             and old.normalizer.vocabulary == vocabulary
-            and old.lexicons.digest() == lexicons.digest()
+            and all(old.lexicons.bank(b) == lexicons.bank(b) for b in Bank if b not in _UNREAD)
         ):
             return old.normalizer
         return Normalizer(
@@ -549,6 +588,7 @@ class Engine:
             revision=snap.revision,
             event=event,
             vector=None if vector is None else np.asarray(vector, dtype=np.float32),
+            scope=seen.scope,
         )
         if record:
             history_id = self.record(answer, session_id=session_id, channel=channel)
@@ -561,13 +601,17 @@ class Engine:
         intent = None if norm.blocked else self._chitchat(text, norm)
         hits: list[Hit] = []
         vector = None
+        scope = None
         if not norm.blocked and intent is None and not norm.is_empty:
-            hits = snap.index.search(norm, k=max(k, snap.thresholds.max_candidates))
-            vector = snap.index.query_vector(norm)
+            vector = snap.index.query_vector(norm)  # encoded once: the index and the scope
+            limit = max(k, snap.thresholds.max_candidates)
+            hits = snap.index.search(norm, k=limit, vector=vector)
+            scope = Scope(snap.index.closeness(vector), *snap.scope.nearest(vector))
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
             blocked, intent = ("insult",), None
-        return _Analysis(norm, intent, hits, tuple(blocked), vector, self._topic(norm, hits))
+        topic = self._topic(norm, hits)
+        return _Analysis(norm, intent, hits, tuple(blocked), vector, topic, scope)
 
     def _decide(
         self, seen: _Analysis, text: str, thresholds: Thresholds
@@ -579,9 +623,10 @@ class Engine:
             blocked=seen.blocked,
             chitchat=seen.intent,
             topic=seen.topic,
+            scope=seen.scope,
         )
         event = None
-        if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH):
+        if reason in (Reason.MATCH, Reason.CLOSE, Reason.NO_MATCH, Reason.OUT_OF_SCOPE):
             event = self._event(text, decision)
         if event is not None and decision is Decision.NONE:
             # Nothing fits alone, but the question names a life event: offer its matters.
@@ -604,7 +649,8 @@ class Engine:
 
     def _event(self, text: str, decision: Decision) -> ResolvedEvent | None:
         """The life event a question names: its trigger ("孩子出生", "开*饭馆") and either a
-        request for all it takes ("要办哪些手续") or no single matter answering it."""
+        request for all it takes ("要办哪些手续") or no single matter answering it (a question
+        declined as out of scope included: a named event still offers its matters)."""
         snap = self.snapshot
         compact = snap.normalizer.compact(text)
         event = snap.understanding.events.find(compact)

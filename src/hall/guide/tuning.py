@@ -1,7 +1,7 @@
 """The decision's thresholds as an admin tunes them in the back office's test console.
 
 The settings give the defaults (``HALL_ANSWER_THRESHOLD``, ``HALL_ANSWER_MARGIN``,
-``HALL_CLARIFY_THRESHOLD``, ``HALL_MIN_SEMANTIC``); an admin's values are stored under
+``HALL_CLARIFY_THRESHOLD``, ``HALL_MIN_IN_SCOPE``); an admin's values are stored under
 ``"thresholds"`` and win over them in every process (they are part of the snapshot's settings).
 A stored value that no longer validates is logged and ignored.
 """
@@ -29,7 +29,9 @@ __all__ = [
 log = logging.getLogger("hall.guide")
 
 THRESHOLDS_KEY = "thresholds"
-_FIELDS = ("answer", "margin", "clarify", "semantic")
+_FIELDS = ("answer", "margin", "clarify", "in_scope")
+#: The most each may be (in-scope closeness adds a weighted lead to a cosine: up to 2).
+_MAX = {"answer": 1.0, "margin": 1.0, "clarify": 1.0, "in_scope": 2.0}
 
 
 class ThresholdsInvalid(GuideError, ValueError):
@@ -41,12 +43,13 @@ def settings_thresholds(settings: Settings) -> Thresholds:
         answer=settings.answer_threshold,
         margin=settings.answer_margin,
         clarify=settings.clarify_threshold,
-        semantic=settings.min_semantic,
+        in_scope=settings.min_in_scope,
+        out_of_scope_weight=settings.out_of_scope_weight,
     )
 
 
 def parse_thresholds(data: Any, base: Thresholds) -> Thresholds:
-    """``data`` over ``base``: each of answer, margin, clarify, semantic in 0-1, clarify not
+    """``data`` over ``base``: answer, margin and clarify in 0-1, in_scope in 0-2, clarify not
     above answer."""
     if not isinstance(data, dict):
         raise ThresholdsInvalid("thresholds: expected an object")
@@ -60,15 +63,16 @@ def parse_thresholds(data: Any, base: Thresholds) -> Thresholds:
         if name not in data:
             continue
         value = data[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise ThresholdsInvalid(f"{name}: a number from 0 to 1")
+        top = _MAX[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= top:
+            raise ThresholdsInvalid(f"{name}: a number from 0 to {top:g}")
         values[name] = round(float(value), 4)
     result = replace(
         base,
         answer=values.get("answer", base.answer),
         margin=values.get("margin", base.margin),
         clarify=values.get("clarify", base.clarify),
-        semantic=values.get("semantic", base.semantic),
+        in_scope=values.get("in_scope", base.in_scope),
     )
     if result.clarify > result.answer:
         raise ThresholdsInvalid("clarify: must not exceed answer")

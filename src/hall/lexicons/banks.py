@@ -1,12 +1,14 @@
 """The lexicon banks (词库) and their entries.
 
-Eleven banks make up the approval hall's lexicons. Four live in their own tables of the store:
+Twelve banks make up the approval hall's lexicons. Four live in their own tables of the store:
 imported questions and matter questions (``matter_questions``, by source), the general FAQ
 (matters of kind ``faq``) and the question history (``question_history``). The others are rows of
 ``lexicon_entries``, one :class:`Bank` each: synonyms, the citizens' colloquial wording, particles,
 blocked words, civility prompts, chit-chat answers, keywords and life events (一件事), with the
-helpers of the normaliser (stopwords and the jieba dictionary) and of the dialogue (the example
-phrases that recognise chit-chat, and the phrases that ask for an element of a matter's guide).
+helpers of the normaliser (stopwords and the jieba dictionary), of the dialogue (the example
+phrases that recognise chit-chat, and the phrases that ask for an element of a matter's guide)
+and of the decision (questions no matter of the hall answers: a question nearer one of them than
+to the catalogue is declined).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Bank(StrEnum):
     COLLOQUIAL = "colloquial"  # 市民用语: how citizens say it -> the catalogue's wording
     EVENTS = "life_events"  # 一件事: name, trigger phrases, the matters' title patterns
     ELEMENTS = "element_phrases"  # how a follow-up asks for an element of the guide
+    OUT_OF_SCOPE = "out_of_scope"  # 范围外问题: questions no matter answers, one a line
 
 
 #: The shipped default file(s) of each bank, under ``hall/data/lexicons``.
@@ -52,6 +55,7 @@ BANK_FILES: dict[Bank, tuple[str, ...]] = {
     ),
     Bank.EVENTS: ("life_events.txt",),
     Bank.ELEMENTS: ("element_phrases.txt",),
+    Bank.OUT_OF_SCOPE: ("out_of_scope.txt",),
 }
 
 #: What an element phrase may ask for: the elements of a matter's guide, "next" (go on to the
@@ -84,7 +88,8 @@ class Entry:
     or "", weight; dictionary: term = word, value = tag, weight = frequency; colloquial: term =
     the citizen's phrase, value = the official wording; life_events: term = the event's name,
     value = "trigger|trigger<TAB>title pattern|title pattern" (see :class:`LifeEvent`);
-    element_phrases: term = element key (:data:`ELEMENT_KEYS`), value = phrase.
+    element_phrases: term = element key (:data:`ELEMENT_KEYS`), value = phrase; out_of_scope:
+    term = the question.
     """
 
     term: str

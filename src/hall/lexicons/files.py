@@ -15,6 +15,7 @@ colloquial         ``citizen's phrase<TAB>official wording``
 life_events        ``name<TAB>trigger|trigger…<TAB>title pattern|…``
 element_phrases    ``element<TAB>phrase`` (element: conditions,
                    materials, …, next)
+out_of_scope       ``question`` (one no matter answers)
 =================  ==========================================
 
 External formats for importing: ``plain`` (a word a line), ``cnsyn`` (space-separated groups,
@@ -151,6 +152,7 @@ _NATIVE: dict[Bank, Callable[[str], Entry]] = {
     Bank.COLLOQUIAL: _colloquial,
     Bank.EVENTS: _event,
     Bank.ELEMENTS: _element,
+    Bank.OUT_OF_SCOPE: _word,
 }
 
 
@@ -253,7 +255,7 @@ def dump_entries(entries: Iterable[Entry], bank: Bank) -> str:
     for entry in entries:
         if bank is Bank.SYNONYMS:
             lines.append(entry.value or entry.term)
-        elif bank in (Bank.PARTICLES, Bank.STOPWORDS):
+        elif bank in (Bank.PARTICLES, Bank.STOPWORDS, Bank.OUT_OF_SCOPE):
             lines.append(entry.term)
         elif bank is Bank.CIVILITY:
             lines.append(entry.value)

@@ -137,6 +137,13 @@ class Normalizer:
         for entry in self.lexicons.bank_dictionary():
             words.add(self._clean(entry))
         words.update(self._clean(w) for w in self.vocabulary)
+        # A question form (能不能, 有没有, 要不要) is one word, dropped whole: cut apart, its 不能
+        # or 没有 would stay behind as a negation the question never made.
+        words.update(
+            w
+            for w in map(self._clean, self.lexicons.particles | self.lexicons.stopwords)
+            if len(w) >= 3 and ("不" in w or "没" in w)
+        )
         for word in sorted(w for w in words if len(w) >= 2 and " " not in w):
             tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0), 2000))
 

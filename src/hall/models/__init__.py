@@ -1,4 +1,5 @@
-"""Retrieval models: the encoder, keyword/character/fuzzy/semantic scorers, fusion, the index.
+"""Retrieval models: the encoder, keyword/character/fuzzy/semantic scorers, fusion, the index,
+and the out-of-scope examples the decision compares a question with.
 
 Importing this package does not import torch; the encoder loads its model in ``load()``.
 """
@@ -9,6 +10,7 @@ from hall.models.encoder import Encoder, QueryCache, SentenceEncoder, make_encod
 from hall.models.errors import EncoderUnavailable, IndexCorrupt, IndexNotBuilt, ModelError
 from hall.models.hashing import HashingEncoder
 from hall.models.index import BuildReport, Hit, IndexSettings, MatterIndex, catalogue_digest
+from hall.models.scope import OutOfScope
 from hall.models.scorers import (
     CharScorer,
     FuzzyScorer,
@@ -32,6 +34,7 @@ __all__ = [
     "KeywordScorer",
     "MatterIndex",
     "ModelError",
+    "OutOfScope",
     "QueryCache",
     "Scorer",
     "SemanticScorer",

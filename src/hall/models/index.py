@@ -46,7 +46,7 @@ from hall.models.scorers import (
 )
 from hall.store import Matter
 
-__all__ = ["BuildReport", "Hit", "IndexSettings", "MatterIndex", "catalogue_digest"]
+__all__ = ["BuildReport", "Hit", "IndexSettings", "MatterIndex", "atomic_write", "catalogue_digest"]
 
 FORMAT = 1
 
@@ -430,14 +430,14 @@ class MatterIndex:
         content = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
         name = f"vectors-{content}.npz"
         if not (folder / name).exists():
-            _atomic(folder / name, lambda h: np.savez(h, keys=np.array(keys), vectors=vectors))
+            atomic_write(folder / name, lambda h: np.savez(h, keys=np.array(keys), vectors=vectors))
         built = f"built-{built_key}.pickle" if built_key else None
         if built and not (folder / built).exists():
             state = {attr: getattr(self, attr) for attr in _BUILT}
-            _atomic(folder / built, lambda h: pickle.dump(state, h, protocol=5))
+            atomic_write(folder / built, lambda h: pickle.dump(state, h, protocol=5))
         manifest = {**self.manifest(), "vectors": name, "built": built}
         data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-        _atomic(folder / "manifest.json", lambda h: h.write(data))
+        atomic_write(folder / "manifest.json", lambda h: h.write(data))
         for pattern, keep in (("vectors-*.npz", name), ("built-*.pickle", built)):
             for old in folder.glob(pattern):
                 if old.name != keep and keep is not None:
@@ -470,15 +470,36 @@ class MatterIndex:
 
     # -- searching ------------------------------------------------------------------------
 
-    def signals(self, query: Normalized) -> tuple[dict[str, Scores], dict[str, Scores]]:
-        """Per-matter scores of each signal (max over the matter's weighted units), per unit."""
+    def query_vector(self, query: Normalized) -> Vectors:
+        """The question's embedding, as :meth:`search` compares it (encode once, use twice)."""
+        return self.semantic.query_vector(query)
+
+    def closeness(self, vector: Vectors) -> float:
+        """How near the question comes to the catalogue: the best semantic score of any unit,
+        unweighted by field (0 for an empty index)."""
+        if not self._units or not self.semantic.vectors.size:
+            return 0.0
+        return float(self.semantic.score_vector(vector).max())
+
+    def signals(
+        self, query: Normalized, *, vector: Vectors | None = None
+    ) -> tuple[dict[str, Scores], dict[str, Scores]]:
+        """Per-matter scores of each signal (max over the matter's weighted units), per unit.
+
+        ``vector`` is the question's embedding when the caller already has it.
+        """
         if not self._entries:
             raise IndexNotBuilt("the index has not been built")
+        semantic = (
+            self.semantic.score(query)
+            if vector is None or not query.text or not self.semantic.vectors.size
+            else self.semantic.score_vector(vector)
+        )
         unit_scores = {
             "keyword": self.keyword.score(query),
             "char": self.char.score(query),
             "fuzzy": self.fuzzy.score(query),
-            "semantic": self.semantic.score(query),
+            "semantic": semantic,
         }
         return {name: self.per_matter(scores) for name, scores in unit_scores.items()}, unit_scores
 
@@ -505,17 +526,17 @@ class MatterIndex:
             fused = fused + adjustment
         return np.asarray(fused, dtype=np.float32).clip(0.0, 1.0)
 
-    def query_vector(self, query: Normalized) -> Vectors:
-        """The sentence vector the semantic signal compares a question with (the encoder's
-        query cache spares encoding it again after a search)."""
-        return self.semantic.query_vector(query)
+    def search(
+        self, query: str | Normalized, *, k: int = 5, vector: Vectors | None = None
+    ) -> list[Hit]:
+        """The ``k`` best matters, best first, scores in ``[0, 1]``; "" gives nothing.
 
-    def search(self, query: str | Normalized, *, k: int = 5) -> list[Hit]:
-        """The ``k`` best matters, best first, scores in ``[0, 1]``; "" gives nothing."""
+        ``vector``: the question's embedding (:meth:`query_vector`), when already computed.
+        """
         norm = self.normalizer.normalize(query) if isinstance(query, str) else query
         if k <= 0 or norm.is_empty or not self._entries:
             return []
-        per_matter, per_unit = self.signals(norm)
+        per_matter, per_unit = self.signals(norm, vector=vector)
         weights = self.weights
         adjustment = self.adjustment(norm.text)
         fused = self.fuse(per_matter, adjustment)
@@ -604,7 +625,8 @@ class MatterIndex:
         ]
 
 
-def _atomic(path: Path, write: Any) -> None:
+def atomic_write(path: Path, write: Any) -> None:
+    """Write ``path`` through a temporary file beside it: readers see the old or the new."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -39,13 +39,14 @@
     apologising: { expression: "sorry", gesture: "bow" },
     goodbye: { expression: "smile", gesture: "goodbye" },
   };
+  // The status line of a reply's state. Idle, listening and thinking say the persona's own
+  // phrasings (GET /api/persona), which an admin edits in the back office.
   var STATUS = {
-    listening: "正在聆听…",
-    thinking: "正在为您查找…",
     answering: "为您导办中",
     clarifying: "请您确认事项",
     apologising: "在线为您导办",
   };
+  var STATUS_DEFAULT = "网上审批大厅 · 在线为您导办";
   var SPEEDS = ["0.75", "1", "1.25", "1.5"];
   var LOOK_HOLD_MS = 6000;
   var LISTEN_MS = 1800;
@@ -218,6 +219,7 @@
     this.host = document.createElement("hall-guide");
     this.shadow = this.host.attachShadow({ mode: "open" });
     this.looks = DEFAULT_LOOKS;
+    this.phrasings = {}; // state -> the persona's phrasings (idle, listening, thinking)
     this.name = "小政";
     this.arts = [];
     this.busy = false;
@@ -255,7 +257,7 @@
     }, [el("span", { class: "face", "aria-hidden": "true" }), el("span", { class: "label", text: "在线导办" })]);
 
     this.title = el("h2", { id: "hall-title" }, ["导办员 ", el("span", { class: "name", text: this.name })]);
-    this.status = el("p", { class: "status", text: "网上审批大厅 · 在线为您导办" });
+    this.status = el("p", { class: "status", text: STATUS_DEFAULT });
     this.stage = el("div", { class: "stage", "aria-hidden": "true" });
     var close = el("button", {
       type: "button", class: "close", "aria-label": "关闭导办窗口",
@@ -345,6 +347,9 @@
     api("/api/persona").then(function (persona) {
       if (persona && persona.name) self.name = persona.name;
       if (persona && persona.looks) self.looks = Object.assign({}, DEFAULT_LOOKS, persona.looks);
+      if (persona && persona.phrasings) self.phrasings = persona.phrasings;
+      var state = self.root.getAttribute("data-state");
+      if (!state || state === "idle") self.state("idle");
       self.title.querySelector(".name").textContent = self.name;
       self.launcher.querySelector(".label").textContent = "在线导办 · " + self.name;
     }).catch(function () { /* the shipped defaults stand */ });
@@ -405,10 +410,17 @@
     look = look || this.looks[state] || DEFAULT_LOOKS[state] || DEFAULT_LOOKS.idle;
     this.show(look);
     this.root.setAttribute("data-state", state);
-    this.status.textContent = STATUS[state] || "网上审批大厅 · 在线为您导办";
+    this.status.textContent = this.phrase(state) || STATUS[state] || STATUS_DEFAULT;
     if (state !== "idle" && state !== "thinking") {
       this.lookTimer = setTimeout(function () { self.state("idle"); }, LOOK_HOLD_MS);
     }
+  };
+
+  /** One of the persona's phrasings of a state the widget shows by itself, or "". */
+  Widget.prototype.phrase = function (state) {
+    var said = this.phrasings[state];
+    if (!said || !said.length) return "";
+    return String(said[Math.floor(Math.random() * said.length)]);
   };
 
   Widget.prototype.typing = function () {
@@ -483,7 +495,7 @@
     }
     this.state("thinking");
     var pending = el("li", { class: "msg guide pending", "aria-hidden": "true" }, [
-      el("p", { class: "bubble", text: this.name + "正在为您查找…" }),
+      el("p", { class: "bubble", text: this.phrasings.thinking ? this.status.textContent : "…" }),
     ]);
     this.log.appendChild(pending);
     this.scrollToEnd();

@@ -360,7 +360,7 @@ def _thresholds(engine: Any, body: dict[str, Any]) -> Thresholds:
         raise AdminInvalid(str(exc)) from None
 
 
-_THRESHOLDS_EXAMPLE = {"answer": 0.5, "margin": 0.1, "clarify": 0.36, "semantic": 0.64}
+_THRESHOLDS_EXAMPLE = {"answer": 0.5, "margin": 0.1, "clarify": 0.36, "in_scope": 0.86}
 
 
 @router.get("/thresholds", summary="The decision's thresholds in force")
@@ -369,7 +369,7 @@ def read_thresholds(_: ViewerDep, engine: EngineDep) -> dict[str, float]:
 
 
 def _public(t: Thresholds) -> dict[str, float]:
-    return {"answer": t.answer, "margin": t.margin, "clarify": t.clarify, "semantic": t.semantic}
+    return {"answer": t.answer, "margin": t.margin, "clarify": t.clarify, "in_scope": t.in_scope}
 
 
 @router.post(
@@ -407,5 +407,5 @@ def put_thresholds(
         "answer": new.answer,
         "margin": new.margin,
         "clarify": new.clarify,
-        "semantic": new.semantic,
+        "in_scope": new.in_scope,
     }

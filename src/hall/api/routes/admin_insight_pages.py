@@ -292,7 +292,7 @@ def console(
     )
 
 
-def _proposed(engine: Any, answer: str, margin: str, clarify: str, semantic: str) -> Any:
+def _proposed(engine: Any, answer: str, margin: str, clarify: str, in_scope: str) -> Any:
     try:
         values = {
             name: float(text)
@@ -300,12 +300,12 @@ def _proposed(engine: Any, answer: str, margin: str, clarify: str, semantic: str
                 ("answer", answer),
                 ("margin", margin),
                 ("clarify", clarify),
-                ("semantic", semantic),
+                ("in_scope", in_scope),
             )
             if text.strip()
         }
     except ValueError:
-        raise AdminInvalid("阈值须为 0 到 1 之间的数") from None
+        raise AdminInvalid("阈值须为数字") from None
     try:
         return parse_thresholds(values, engine.thresholds)
     except ThresholdsInvalid as exc:
@@ -322,11 +322,11 @@ def console_thresholds(
     answer: Annotated[str, Form(max_length=10)] = "",
     margin: Annotated[str, Form(max_length=10)] = "",
     clarify: Annotated[str, Form(max_length=10)] = "",
-    semantic: Annotated[str, Form(max_length=10)] = "",
+    in_scope: Annotated[str, Form(max_length=10)] = "",
     action: Annotated[str, Form(max_length=16)] = "preview",
 ) -> Response:
     try:
-        proposed = _proposed(engine, answer, margin, clarify, semantic)
+        proposed = _proposed(engine, answer, margin, clarify, in_scope)
     except AdminInvalid as exc:
         return _render(
             request,

@@ -2,8 +2,9 @@
 
 A portal embeds the guide with one tag (``<script src="https://hall.example/widget.js"
 data-hall="https://hall.example" defer></script>``); the script loads ``widget.css`` and the
-art from the same base, and ``GET /api/persona`` tells it the guide's name and which expression
-and gesture each state shows. The files ship inside the package (``hall/web``) and are read
+art from the same base, and ``GET /api/persona`` tells it the guide's name, which expression
+and gesture each state shows, and what the guide says in the states the widget shows by itself
+(idle, listening, thinking). The files ship inside the package (``hall/web``) and are read
 with ``importlib.resources``. Every file carries an ETag of its content: portals' visitors
 revalidate cheaply and see a new release within ``max-age``. The widget's files answer any
 origin (the portal is elsewhere); the API's own CORS policy is the app's business.
@@ -21,6 +22,8 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from hall.api.deps import EngineDep
+from hall.guide import State
+from hall.guide.persona import fill_template
 
 __all__ = ["GuidePublic", "LookPublic", "router"]
 
@@ -99,6 +102,10 @@ def widget_art(request: Request, name: Annotated[str, Path(max_length=80)]) -> R
     return _serve(request, name, ART[match.group("suffix")], ART_CACHE)
 
 
+#: The states the widget enters by itself, without a reply: it says their phrasings too.
+WIDGET_STATES = (State.IDLE, State.LISTENING, State.THINKING)
+
+
 class LookPublic(BaseModel):
     expression: str = Field(examples=["smile"])
     gesture: str = Field(examples=["wave"])
@@ -114,19 +121,36 @@ class GuidePublic(BaseModel):
         "client falls back to neutral / idle for identifiers it does not know.",
         examples=[{"welcome": {"expression": "smile", "gesture": "wave"}}],
     )
+    phrasings: dict[str, list[str]] = Field(
+        description="What the guide says in the states the widget shows by itself: idle (the "
+        "panel waits), listening (the citizen types), thinking (a reply is on its way); the "
+        "persona's phrasings, filled. The widget picks one each time it enters the state.",
+        examples=[{"listening": ["您请说，我在听。"], "thinking": ["好的，我帮您查一查。"]}],
+    )
 
 
 @router.get(
     "/api/persona",
     response_model=GuidePublic,
     tags=["chat"],
-    summary="The guide's name and looks",
+    summary="The guide's name, looks and the words of the states the widget shows itself",
     description="What the widget needs to animate the guide: its name and, for each state, "
     "the expression and gesture to show (the admin's persona over the shipped one). Replies "
-    "of `POST /api/chat` carry the look of their own state; the widget uses these for the "
-    "states it shows by itself (listening while the citizen types, thinking while it waits).",
+    "of `POST /api/chat` carry the look of their own state; the widget uses these, and the "
+    "persona's phrasings, for the states it shows by itself (idle, listening while the citizen "
+    "types, thinking while it waits).",
 )
 def persona(engine: EngineDep) -> GuidePublic:
-    data = engine.snapshot.persona.to_dict()
+    snapshot = engine.snapshot
+    data = snapshot.persona.to_dict()
     looks = {state: LookPublic(**look) for state, look in data["looks"].items()}
-    return GuidePublic(name=data["name"], looks=looks)
+    fill = {
+        "name": snapshot.persona.name,
+        "phone": snapshot.hall.phone,
+        "hours": snapshot.hall.hours,
+    }
+    phrasings = {
+        state.value: [fill_template(t, fill) for t in snapshot.persona.phrasings[state]]
+        for state in WIDGET_STATES
+    }
+    return GuidePublic(name=data["name"], looks=looks, phrasings=phrasings)
