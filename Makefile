@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# Swagger UI for /docs and axe-core for the browser tests (package-lock.json pins them); no
+# Swagger UI for /docs, Chart.js for the dashboard and axe-core for the browser tests (package-lock.json pins them); no
 # install scripts (one dependency's would report the install to a vendor). Nothing is fetched at
 # run time.
 node_modules/.installed: package.json package-lock.json
@@ -36,8 +36,16 @@ $(SWAGGER)/.installed: node_modules/.installed
 	   node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE $(SWAGGER)/
 	touch $@
 
+# The back office's dashboard draws its charts with Chart.js, served from the package too.
+CHARTS := src/hall/admin/static/vendor
+$(CHARTS)/.installed: node_modules/.installed
+	mkdir -p $(CHARTS)
+	cp node_modules/chart.js/dist/chart.umd.js $(CHARTS)/chart.umd.js
+	cp node_modules/chart.js/LICENSE.md $(CHARTS)/chart.js-LICENSE.md
+	touch $@
+
 ## install: create .venv and install hall with its test tools
-install: $(STAMP) $(SWAGGER)/.installed
+install: $(STAMP) $(SWAGGER)/.installed $(CHARTS)/.installed
 
 test-tools: install node_modules/.installed
 
@@ -67,4 +75,4 @@ format: install
 check: lint test
 
 clean:
-	rm -rf $(VENV) node_modules $(SWAGGER) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info
+	rm -rf $(VENV) node_modules $(SWAGGER) $(CHARTS) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info
