@@ -143,6 +143,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body (JSON); larger ones get 413.",
     )
+    max_admin_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of a back-office form or text (a lexicon bank's whole text); "
+        "larger ones get 413.",
+    )
     max_upload_bytes: int = Field(
         default=200 * 1024 * 1024,
         ge=1024,

@@ -528,3 +528,21 @@ def test_the_audit_is_read_only_and_filterable(hall: Hall) -> None:
     spec = hall.client.get("/openapi.json").json()["paths"]
     assert set(spec["/api/admin/audit"]) == {"get"}
     assert set(spec["/api/admin/audit/{entry_id}"]) == {"get"}
+
+
+def test_a_banks_whole_text_may_be_bigger_than_a_citizens_body(hall: Hall) -> None:
+    """The public API refuses bodies over 64 KB; the back office takes a bank's whole text."""
+    text = "".join(f"词语{n:05d}\n" for n in range(12_000))  # ~130 KB of UTF-8
+    response = hall.client.put(
+        "/api/admin/lexicons/stopwords?dry_run=true",
+        content=text.encode(),
+        headers={**hall.auth("ed"), "Content-Type": "text/plain"},
+    )
+    assert response.status_code == 200, response.text[:200]
+    assert len(response.json()["added"]) == 12_000
+    public = hall.client.post(
+        "/api/chat",
+        content=b'{"message": "' + b"x" * 100_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert public.status_code == 413

@@ -177,6 +177,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         max_body=settings.max_body_bytes,
         max_upload=settings.max_upload_bytes,
         max_header=settings.max_header_bytes,
+        max_admin_body=settings.max_admin_body_bytes,
     )
     app.add_middleware(SecurityHeaders, settings=settings)
     app.include_router(health.router)

@@ -137,15 +137,26 @@ async def _refuse(send: Send, status: int, detail: str, kind: str) -> None:
 
 class RequestLimits:
     """Refuses a request line and headers over ``max_header_bytes`` (431) and a body over its
-    limit (413): the JSON limit, or the upload limit for multipart and octet-stream bodies.
+    limit (413): the JSON limit, the upload limit for multipart and octet-stream bodies, or
+    the back office's limit for its forms and texts (a lexicon bank's whole text, a matter's
+    guide: more than a citizen's question, and only for accounts).
 
     A declared Content-Length over the limit is refused before anything is read; a chunked body
     is counted as it arrives.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int, max_header: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        max_upload: int,
+        max_header: int,
+        max_admin_body: int | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_admin_body = max_admin_body or max_body
         self.max_upload = max_upload
         self.max_header = max_header
 
@@ -165,6 +176,8 @@ class RequestLimits:
             )
             return
         limit, declared = self.max_body, None
+        if is_admin_path(scope.get("path", "")):
+            limit = self.max_admin_body
         for name, value in headers:
             if name == b"content-type" and value.lower().startswith(_UPLOAD_TYPES):
                 limit = self.max_upload
