@@ -254,3 +254,38 @@ def test_pages_read_at_200_percent_zoom(
         assert overflow <= 1, f"{name} scrolls sideways by {overflow} px at 200 % zoom"
     page.goto(server.url + "/admin/matters/HD-0101")
     page.screenshot(path=str(artifacts / "admin-zoom-200.png"))
+
+
+def test_an_admin_clears_the_top_cluster_and_the_widget_answers(
+    server: Server, accounts: dict[str, str], new_page: NewPage, artifacts: Path
+) -> None:
+    """Citizens ask what the guide cannot answer; an editor teaches the top cluster from the
+    insight page; the widget then answers one of its questions."""
+    questions = ["蓝皮本本咋个弄", "蓝皮本本去哪里弄", "蓝皮本本要带啥"]
+    citizen = new_page()
+    open_widget(citizen, server.url + "/")
+    for question in questions:
+        ask(citizen, question)  # declined, or a "did you mean" the citizen leaves
+
+    page = new_page()
+    sign_in(page, server, EDITOR, accounts[EDITOR], target="/admin/insight")
+    page.get_by_role("button", name="重新分析").click()
+    expect(page.get_by_role("status")).to_contain_text("已重新分析")
+    top = page.locator("section.cluster", has_text=questions[0])
+    for question in questions:
+        expect(top.get_by_text(question, exact=True)).to_be_visible()
+    page.screenshot(path=str(artifacts / "admin-insight-cluster.png"), full_page=True)
+    top.get_by_label("归入事项").fill("HD-0408")
+    top.get_by_role("button", name="作为该事项的问法").click()
+    expect(page.get_by_role("status")).to_contain_text("已教会导办员")
+    expect(page.get_by_text("蓝皮本本咋个弄", exact=True)).to_have_count(0)
+
+    widget = new_page()
+    open_widget(widget, server.url + "/")
+    reply = ask(widget, "蓝皮本本去哪里弄")
+    waited = 0
+    while not reply.locator(".card").count() and waited < 10:  # live within seconds
+        widget.wait_for_timeout(500)
+        waited += 1
+        reply = ask(widget, "蓝皮本本去哪里弄")
+    expect(reply.locator(".card")).to_have_attribute("data-code", "HD-0408")
