@@ -161,3 +161,39 @@ def test_an_edit_through_one_process_is_answered_by_the_other(hall: Hall) -> Non
     one, two = (_call("GET", url + "/healthz")[1]["snapshot"] for url in (first, second))
     assert one["revisions"] == two["revisions"]
     assert one["questions"] == two["questions"]
+
+
+def test_a_lesson_through_one_process_is_answered_by_the_other(hall: Hall) -> None:
+    """Issue 12's acceptance across processes: citizens ask through one process, the insight
+    is read through the other, the lesson goes through the first, the second answers."""
+    blue = ["小蓝本本怎么弄", "小蓝本本在哪里办", "小蓝本本要带啥材料"]
+    hall.hall("demo")
+    hall.hall(
+        "users",
+        "add",
+        "zhang.wei",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin="zhang wei's long password\n",
+    )
+    editor = hall.hall("users", "token", "zhang.wei")
+    first, second = hall.serve("one"), hall.serve("two")
+    for question in blue:
+        status, reply = _call("POST", first + "/api/chat", body={"message": question})
+        assert status == 200
+        assert reply["reply"]["decision"] in ("none", "clarify")
+
+    _, found = _call("GET", second + "/api/admin/insight/clusters", token=editor)
+    (cluster,) = [c for c in found["clusters"] if set(c["questions"]) == set(blue)]
+    status, _ = _call(
+        "POST",
+        f"{first}/api/admin/insight/clusters/{cluster['id']}/teach",
+        body={"action": "questions", "matter": "HD-0408"},
+        token=editor,
+    )
+    assert status == 200
+    started = time.monotonic()
+    while _first(second, "小蓝本本在哪里办") != "HD-0408":
+        assert time.monotonic() - started < 5, "the other process did not answer within 5 s"
+        time.sleep(0.1)

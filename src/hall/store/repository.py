@@ -303,6 +303,16 @@ def _touch(row: MatterRow) -> None:
     row.updated_at = utcnow()
 
 
+def _changed(session: Session, *, by: str, action: str, target: MatterRow, **audit: Any) -> None:
+    """After a write of one matter: flush it, move the catalogue's revision, audit it (one
+    transaction: the change, the revision and the audit commit or roll back together)."""
+    session.flush()
+    bump_revision(session, Part.CATALOGUE)
+    record_audit(
+        session, actor=by, action=action, target_type=target.kind, target_id=target.code, **audit
+    )
+
+
 def create_matter(session: Session, record: MatterRecord, *, by: str) -> Matter:
     """Add one new matter (its questions are imported ones); MatterExists if the code is taken."""
     if session.scalar(select(MatterRow.id).where(MatterRow.code == record.code)) is not None:
@@ -314,16 +324,8 @@ def create_matter(session: Session, record: MatterRecord, *, by: str) -> Matter:
         for text in record.questions
     ]
     session.add(row)
-    session.flush()
-    bump_revision(session, Part.CATALOGUE)
-    record_audit(
-        session,
-        actor=by,
-        action="create",
-        target_type=str(record.kind),
-        target_id=record.code,
-        summary=record.title,
-        after=record.to_dict(),
+    _changed(
+        session, by=by, action="create", target=row, summary=record.title, after=record.to_dict()
     )
     return _to_domain(row)
 
@@ -344,14 +346,11 @@ def update_matter(session: Session, record: MatterRecord, *, by: str) -> Matter:
         return _to_domain(row)
     row.search_text = values["search_text"]
     _touch(row)
-    session.flush()
-    bump_revision(session, Part.CATALOGUE)
-    record_audit(
+    _changed(
         session,
-        actor=by,
+        by=by,
         action="update",
-        target_type=row.kind,
-        target_id=row.code,
+        target=row,
         summary=f"{row.title}: {', '.join(after)}",
         before=before,
         after=after,
@@ -372,14 +371,11 @@ def set_matter_status(session: Session, code: str, status: MatterStatus, *, by: 
         before = row.status
         row.status = status.value
         _touch(row)
-        session.flush()
-        bump_revision(session, Part.CATALOGUE)
-        record_audit(
+        _changed(
             session,
-            actor=by,
+            by=by,
             action="retire" if status is MatterStatus.RETIRED else "restore",
-            target_type=row.kind,
-            target_id=row.code,
+            target=row,
             summary=row.title,
             before={"status": before},
             after={"status": status.value},
@@ -392,14 +388,11 @@ def delete_matter(session: Session, code: str, *, by: str) -> None:
     row = _row(session, code)
     matter = _to_domain(row)
     session.delete(row)
-    session.flush()
-    bump_revision(session, Part.CATALOGUE)
-    record_audit(
+    _changed(
         session,
-        actor=by,
+        by=by,
         action="delete",
-        target_type=row.kind,
-        target_id=code,
+        target=row,
         summary=matter.record.title,
         before={
             **matter.record.to_dict(),
@@ -454,14 +447,11 @@ def add_question(
     question = QuestionRow(text=text, source=source.value, created_at=utcnow())
     row.questions.append(question)
     _touch(row)
-    session.flush()
-    bump_revision(session, Part.CATALOGUE)
-    record_audit(
+    _changed(
         session,
-        actor=by,
+        by=by,
         action="add_question",
-        target_type=row.kind,
-        target_id=code,
+        target=row,
         summary=f"{row.title}: {text}",
         after={"id": question.id, "question": text, "source": source.value},
     )
@@ -475,14 +465,11 @@ def remove_question(session: Session, code: str, question_id: int, *, by: str) -
         raise QuestionNotFound(code, question_id)
     row.questions.remove(question)
     _touch(row)
-    session.flush()
-    bump_revision(session, Part.CATALOGUE)
-    record_audit(
+    _changed(
         session,
-        actor=by,
+        by=by,
         action="remove_question",
-        target_type=row.kind,
-        target_id=code,
+        target=row,
         summary=f"{row.title}: {question.text}",
         before={"id": question_id, "question": question.text, "source": question.source},
     )

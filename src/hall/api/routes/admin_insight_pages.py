@@ -16,7 +16,7 @@ from hall.admin.dashboard import dashboard
 from hall.admin.insight import compute_clusters, default_since, open_clusters, teach, undo
 from hall.api.deps import AdminDep, EditorDep, EngineDep, RefresherDep, StoreDep, ViewerDep
 from hall.api.routes.admin_insight import csv_rows, history_filter
-from hall.api.routes.admin_pages import DECISION_LABELS, NOTICES, _render, _url
+from hall.api.routes.admin_pages import DECISION_LABELS, NOTICES, _pages, _render, _url
 from hall.guide.tuning import ThresholdsInvalid, parse_thresholds, save_thresholds
 from hall.store import HistoryFilter, history_page
 
@@ -128,15 +128,12 @@ def history(
         "band": band,
         "q": q,
     }
-    pages = max(1, (count + size - 1) // size)
     return _render(
         request,
         "history.html",
         title="问题历史",
         rows=rows,
         count=count,
-        page=page,
-        pages=pages,
         filters=filters,
         decisions=DECISION_LABELS,
         reasons=REASON_LABELS,
@@ -145,8 +142,7 @@ def history(
         bands=BANDS,
         local=_local,
         csv_url=_url("/admin/history.csv", **filters),
-        prev_url=_url("/admin/history", **filters, page=page - 1) if page > 1 else None,
-        next_url=_url("/admin/history", **filters, page=page + 1) if page < pages else None,
+        **_pages("/admin/history", filters, page=page, count=count, size=size),
     )
 
 

@@ -247,6 +247,19 @@ def _url(path: str, **query: Any) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
+def _pages(
+    path: str, filters: dict[str, Any], *, page: int, count: int, size: int
+) -> dict[str, Any]:
+    """A listing's page, its number of pages and the links to its neighbours, filters kept."""
+    pages = max(1, (count + size - 1) // size)
+    return {
+        "page": page,
+        "pages": pages,
+        "prev_url": _url(path, **filters, page=page - 1) if page > 1 else None,
+        "next_url": _url(path, **filters, page=page + 1) if page < pages else None,
+    }
+
+
 def _done(path: str, key: str) -> RedirectResponse:
     return RedirectResponse(_url(path, done=key), status_code=303)
 
@@ -541,19 +554,15 @@ def matters(
         )
         facets = matter_facets(session)
     filters = {"q": q, "department": department, "region": region, "status": status}
-    pages = max(1, (count + size - 1) // size)
     return _render(
         request,
         "matters.html",
         title="事项",
         items=items,
         count=count,
-        page=page,
-        pages=pages,
         filters=filters,
         facets=facets,
-        prev_url=_url("/admin/matters", **filters, page=page - 1) if page > 1 else None,
-        next_url=_url("/admin/matters", **filters, page=page + 1) if page < pages else None,
+        **_pages("/admin/matters", filters, page=page, count=count, size=size),
     )
 
 
@@ -738,7 +747,6 @@ def questions(
         items, count = list_questions(
             session, source=wanted, query=q, offset=(page - 1) * size, limit=size
         )
-    pages = max(1, (count + size - 1) // size)
     filters = {"source": source, "q": q}
     return _render(
         request,
@@ -746,12 +754,9 @@ def questions(
         title="问题库",
         items=items,
         count=count,
-        page=page,
-        pages=pages,
         filters=filters,
         sources=SOURCE_LABELS,
-        prev_url=_url("/admin/questions", **filters, page=page - 1) if page > 1 else None,
-        next_url=_url("/admin/questions", **filters, page=page + 1) if page < pages else None,
+        **_pages("/admin/questions", filters, page=page, count=count, size=size),
     )
 
 
@@ -768,7 +773,6 @@ def faq_list(
         items, count = search_matters(
             session, q, offset=(page - 1) * size, limit=size, kind=MatterKind.FAQ
         )
-    pages = max(1, (count + size - 1) // size)
     return _render(
         request,
         "faq.html",
@@ -776,9 +780,7 @@ def faq_list(
         items=items,
         count=count,
         q=q or "",
-        page=page,
-        prev_url=_url("/admin/faq", q=q, page=page - 1) if page > 1 else None,
-        next_url=_url("/admin/faq", q=q, page=page + 1) if page < pages else None,
+        **_pages("/admin/faq", {"q": q}, page=page, count=count, size=size),
     )
 
 
@@ -1414,14 +1416,12 @@ def audit_page(
         "since": since if start else None,
         "until": until if end else None,
     }
-    pages = max(1, (count + size - 1) // size)
     return _render(
         request,
         "audit.html",
         title="审计日志",
         entries=entries,
         count=count,
-        page=page,
         filters=filters,
         actions=ACTION_LABELS,
         target_types={
@@ -1434,8 +1434,7 @@ def audit_page(
             "insight": "问题组",
         },
         local=_local,
-        prev_url=_url("/admin/audit", **filters, page=page - 1) if page > 1 else None,
-        next_url=_url("/admin/audit", **filters, page=page + 1) if page < pages else None,
+        **_pages("/admin/audit", filters, page=page, count=count, size=size),
     )
 
 
