@@ -20,7 +20,12 @@ __all__ = ["cpu_seconds", "rss_mb", "served"]
 def served(
     folder: Path, port: int, *, workers: int = 1, **env: str
 ) -> Iterator[tuple[httpx.Client, subprocess.Popen[bytes]]]:
-    """A client of a server on ``folder``'s store (``env``: more ``HALL_*`` settings)."""
+    """A client of a server on ``folder``'s store (``env``: more ``HALL_*`` settings).
+
+    Rate limits are off unless ``env`` says otherwise: a benchmark is one client asking many
+    times, which the limits exist to refuse (they have their own tests).
+    """
+    env = {"HALL_RATE_LIMITS_ENABLED": "false", **env}
     process = subprocess.Popen(
         [sys.executable, "-m", "hall", "serve", "--port", str(port), "--workers", str(workers)],
         env={**os.environ, "HALL_DATA_DIR": str(folder), **env},
