@@ -296,6 +296,19 @@ def test_semantic_scorer_rescales_the_cosine_above_the_floor(
     assert scorer.score_vector(vector)[0] == pytest.approx(expected, abs=1e-6)
 
 
+@pytest.mark.parametrize(("cosine", "floor", "expected"), SEMANTIC_TABLE)
+def test_semantic_best_is_the_best_units_score(
+    cosine: float, floor: float, expected: float
+) -> None:
+    """``best`` (how near a question comes to the catalogue) without gathering every unit."""
+    scorer = SemanticScorer(HashingEncoder(), floor=floor)
+    rows = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    scorer.fit_vectors(rows, np.array([0, 1, 0, 0], dtype=np.intp))
+    vector = np.array([cosine, -math.sqrt(1 - cosine**2)], dtype=np.float32)
+    assert scorer.best(vector) == pytest.approx(expected, abs=1e-6)
+    assert scorer.best(vector) == pytest.approx(float(scorer.score_vector(vector).max()))
+
+
 def test_semantic_scorer_encodes_units_once_and_each_query() -> None:
     encoder = HashingEncoder()
     scorer = SemanticScorer(encoder)

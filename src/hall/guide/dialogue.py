@@ -447,6 +447,11 @@ class Dialogue:
         return {"name": self.persona.name, "phone": hall.phone, "hours": hall.hours, **extra}
 
     def _record(self, code: str) -> MatterRecord | None:
+        """The matter as the pinned snapshot holds it (active ones; no round trip to the store),
+        else as the store does (a retired matter a conversation had reached)."""
+        kept = self.engine.snapshot.matters.get(code)
+        if kept is not None:
+            return kept.record
         with self.engine.store.session(commit=False) as session:
             try:
                 return get_matter(session, code).record

@@ -477,9 +477,9 @@ class MatterIndex:
     def closeness(self, vector: Vectors) -> float:
         """How near the question comes to the catalogue: the best semantic score of any unit,
         unweighted by field (0 for an empty index)."""
-        if not self._units or not self.semantic.vectors.size:
+        if not self._units or not self.semantic.vectors_count:
             return 0.0
-        return float(self.semantic.score_vector(vector).max())
+        return self.semantic.best(vector)
 
     def signals(
         self, query: Normalized, *, vector: Vectors | None = None
@@ -492,7 +492,7 @@ class MatterIndex:
             raise IndexNotBuilt("the index has not been built")
         semantic = (
             self.semantic.score(query)
-            if vector is None or not query.text or not self.semantic.vectors.size
+            if vector is None or not query.text or not self.semantic.vectors_count
             else self.semantic.score_vector(vector)
         )
         unit_scores = {

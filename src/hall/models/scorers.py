@@ -270,6 +270,13 @@ class SemanticScorer:
             return np.zeros(len(self._inverse), dtype=np.float32)
         return self.score_vector(self.query_vector(query))
 
+    def best(self, vector: Vectors) -> float:
+        """The best score of any unit (every distinct row is some unit's: no gather needed)."""
+        if not self._matrix.size:
+            return 0.0
+        cosine = float((self._matrix @ vector).max())
+        return min(max((cosine - self.floor) / (1.0 - self.floor), 0.0), 1.0)
+
     def score_vector(self, vector: Vectors) -> Scores:
         cosine = self._matrix @ vector
         scores = ((cosine - self.floor) / (1.0 - self.floor)).clip(0.0, 1.0).astype(np.float32)
