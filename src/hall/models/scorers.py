@@ -177,6 +177,9 @@ class FuzzyScorer:
         texts = [u.text for u in units]
         first, self._inverse = distinct(texts)
         self._texts = [texts[i] for i in first]
+        # The same as an array: a question's candidates are taken by fancy indexing (a Python
+        # loop over thousands of them was the scorer's largest cost).
+        self._text_array = np.array(self._texts, dtype=object)
         # Which texts hold each character: a text sharing none with the question scores 0
         # (no edit keeps a character), so only the others are compared.
         holders: dict[str, list[int]] = {}
@@ -193,7 +196,7 @@ class FuzzyScorer:
         if not found:
             return scores[self._inverse]
         candidates = np.unique(np.concatenate(found))
-        texts = [self._texts[i] for i in candidates]
+        texts = self._text_array[candidates].tolist()
         matrix = process.cdist([query.text], texts, scorer=fuzz.ratio, workers=1)
         scores[candidates] = (np.asarray(matrix[0], dtype=np.float32) / 100.0).clip(0.0, 1.0)
         return scores[self._inverse]

@@ -237,25 +237,26 @@ def record_question(
     candidates: list[dict[str, Any]] | None = None,
     vector: bytes | None = None,
 ) -> int:
-    """Write one question to the history; ``query`` must already be masked."""
-    row = HistoryRow(
-        reason=reason,
-        candidates=candidates,
-        vector=vector,
-        query=query[:2000],
-        normalized=normalized[:2000],
-        decision=decision,
-        matter_code=matter_code,
-        score=score,
-        latency_ms=latency_ms,
-        session_id=session_id,
-        channel=channel,
-        turn=turn,
-        reply=reply[:4000] if reply else None,
-    )
-    session.add(row)
-    session.flush()
-    return row.id
+    """Write one question to the history; ``query`` must already be masked. One INSERT …
+    RETURNING on the table (no unit of work: a chat turn writes one on every message)."""
+    values = {
+        "reason": reason,
+        "candidates": candidates,
+        "vector": vector,
+        "query": query[:2000],
+        "normalized": normalized[:2000],
+        "decision": decision,
+        "matter_code": matter_code,
+        "score": score,
+        "latency_ms": latency_ms,
+        "session_id": session_id,
+        "channel": channel,
+        "turn": turn,
+        "reply": reply[:4000] if reply else None,
+        "asked_at": utcnow(),
+    }
+    statement = insert(HistoryRow).values(values).returning(HistoryRow.id)
+    return int(session.connection().execute(statement).scalar_one())
 
 
 def record_questions(session: Session, rows: Sequence[dict[str, Any]]) -> int:
@@ -272,7 +273,14 @@ def record_questions(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         }
         for row in rows
     ]
-    session.execute(insert(HistoryRow), values)
+    # Core executemany on the connection, one per shape of row (the ORM's bulk path costs a
+    # busy process's history thread more than the statement does).
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for value in values:
+        shapes.setdefault(tuple(sorted(value)), []).append(value)
+    connection = session.connection()
+    for group in shapes.values():
+        connection.execute(insert(HistoryRow), group)
     return len(values)
 
 
