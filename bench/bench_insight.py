@@ -57,7 +57,7 @@ def main() -> None:
             environment="test",
             data_dir=folder,
             embedding_model=args.model,
-            min_in_scope=0.0 if args.model == "hashing" else 0.86,
+            min_in_scope=0.0 if args.model == "hashing" else Settings().min_in_scope,
             speech_enabled=False,
         )
         store = Store.from_settings(settings)

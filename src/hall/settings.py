@@ -84,24 +84,32 @@ class Settings(BaseSettings):
         default=0.10, ge=0, le=1, description="Lead over the runner-up needed to answer."
     )
     clarify_threshold: float = Field(
-        default=0.38, ge=0, le=1, description="Top score below which the guide declines."
+        default=0.20, ge=0, le=1, description="Top score below which the guide declines."
     )
 
     min_in_scope: float = Field(
-        default=0.86,
+        default=1.26,
         ge=0,
-        le=2,
+        le=3,
         description="In-scope closeness below which the guide declines: the semantic score of "
         "the nearest catalogue text plus out_of_scope_weight times its lead over the nearest "
-        "out-of-scope example (the bank out_of_scope). Calibrated for the default encoder "
-        "(bench/calibrate.py); at 0 only questions far nearer an example than the catalogue.",
+        "out-of-scope example (the bank out_of_scope) plus in_scope_fit_weight times the best "
+        "candidate's fused score. Calibrated for the default encoder (bench/calibrate.py); at 0 "
+        "only questions far nearer an example than the catalogue.",
     )
     out_of_scope_weight: float = Field(
-        default=2.0,
+        default=1.0,
         ge=0,
         le=10,
         description="How much the catalogue's lead over the nearest out-of-scope example counts "
         "(0: the out-of-scope examples are ignored).",
+    )
+    in_scope_fit_weight: float = Field(
+        default=1.0,
+        ge=0,
+        le=5,
+        description="How much the best candidate's fused score (shared words and characters as "
+        "well as meaning) adds to the in-scope closeness (0: meaning alone decides).",
     )
 
     home_region: str = Field(

@@ -202,3 +202,51 @@ def test_at_zero_only_a_question_far_nearer_an_example_is_declined() -> None:
     zero = Thresholds(in_scope=0.0)
     assert decide([_hit(0.8)], thresholds=zero, scope=Scope(0.2, 0.3))[0] is Decision.ANSWER
     assert decide([_hit(0.8)], thresholds=zero, scope=Scope(0.2, 0.5))[0] is Decision.NONE
+
+
+# (best fused score, fit weight) -> decision, for a question whose meaning alone stays under
+# the gate: closeness 0.60 + (0.60 - 0.55) = 0.65 < 0.80, plus fit weight times the fused score.
+FIT_TABLE = [
+    pytest.param(0.60, 0.0, Decision.NONE, id="meaning-alone-declines"),
+    pytest.param(0.60, 0.5, Decision.CLARIFY, id="a-catalogue-text-shares-its-words"),
+    pytest.param(0.60, 0.2, Decision.NONE, id="a-small-fit-weight-still-declines"),
+    pytest.param(0.70, 0.5, Decision.ANSWER, id="a-strong-fit-answers"),
+]
+
+
+@pytest.mark.parametrize(("score", "fit", "expected"), FIT_TABLE)
+def test_the_fit_weight_counts_the_fused_score(
+    score: float, fit: float, expected: Decision
+) -> None:
+    """ "今天天气" means as much "今天中午吃什么" (out of scope) as the catalogue's "天气查询",
+    but shares its words with the latter only: the fused score says so."""
+    thresholds = Thresholds(
+        answer=0.5,
+        margin=0.05,
+        clarify=0.36,
+        in_scope=0.80,
+        out_of_scope_weight=1.0,
+        fit_weight=fit,
+    )
+    hits = [_hit(score), Hit("X2", "别的", None, "matter", score - 0.03, {}, {})]
+    if expected is Decision.ANSWER:
+        hits = hits[:1]
+    decision, _, _ = decide(hits, thresholds=thresholds, scope=Scope(0.60, 0.55, "例子"))
+    assert decision is expected
+
+
+@pytest.mark.parametrize(
+    ("inside", "outside", "expected"),
+    [
+        pytest.param(0.85, 1.00, Decision.NONE, id="the-question-itself-was-taught"),
+        pytest.param(0.85, 0.94, Decision.ANSWER, id="a-near-example-weighs-against-the-fit"),
+        pytest.param(1.00, 1.00, Decision.ANSWER, id="a-catalogue-text-as-near"),
+    ],
+)
+def test_a_taught_example_declines_whatever_the_fit(
+    inside: float, outside: float, expected: Decision
+) -> None:
+    """An admin's "out of scope" lesson holds even where the words fit a title well."""
+    thresholds = Thresholds(in_scope=1.26, out_of_scope_weight=1.0, fit_weight=1.0)
+    decision, _, _ = decide([_hit(0.8)], thresholds=thresholds, scope=Scope(inside, outside))
+    assert decision is expected

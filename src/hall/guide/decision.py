@@ -64,6 +64,14 @@ class Thresholds:
     in_scope: float = 0.0
     #: How much the lead of the catalogue over the out-of-scope examples counts.
     out_of_scope_weight: float = 1.0
+    #: How much the best candidate's fused score adds to the in-scope closeness. Meaning alone
+    #: reads "今天天气" as near "今天中午吃什么" as near the catalogue's "天气查询"; the fused
+    #: score also counts the words and characters a catalogue text shares with the question.
+    fit_weight: float = 0.0
+    #: An out-of-scope example this near, with no catalogue text as near, is the question
+    #: itself, an admin's lesson: declined however well its words fit a title (unless the
+    #: examples weigh nothing).
+    taught: float = 0.95
     max_candidates: int = 5
 
 
@@ -82,7 +90,8 @@ def decide(
     ``topic`` says the question names only a subject several candidates share ("驾驶证" beside
     its replacement, renewal and first licence): it asks which, even over a clear lead.
     ``scope`` says how near the question comes to the catalogue and to the out-of-scope
-    examples: under ``thresholds.in_scope`` nothing fits (reason ``OUT_OF_SCOPE`` when an
+    examples: under ``thresholds.in_scope`` (with ``fit_weight`` times the best fused score
+    added) nothing fits (reason ``OUT_OF_SCOPE`` when an
     example is nearer than the catalogue). Otherwise a plausible candidate is offered: a clear
     winner is answered, anything else above ``clarify`` asks which.
 
@@ -100,7 +109,17 @@ def decide(
     top = hits[0].score
     if top < thresholds.clarify:
         return Decision.NONE, Reason.NO_MATCH, []
-    if scope is not None and scope.closeness(thresholds.out_of_scope_weight) < thresholds.in_scope:
+    if (
+        scope is not None
+        and thresholds.out_of_scope_weight > 0
+        and scope.inside < thresholds.taught <= scope.outside
+    ):
+        return Decision.NONE, Reason.OUT_OF_SCOPE, []
+    if (
+        scope is not None
+        and scope.closeness(thresholds.out_of_scope_weight) + thresholds.fit_weight * top
+        < thresholds.in_scope
+    ):
         reason = Reason.OUT_OF_SCOPE if scope.outside > scope.inside else Reason.NO_MATCH
         return Decision.NONE, reason, []
     runner_up = hits[1].score if len(hits) > 1 else 0.0

@@ -30,8 +30,9 @@ log = logging.getLogger("hall.guide")
 
 THRESHOLDS_KEY = "thresholds"
 _FIELDS = ("answer", "margin", "clarify", "in_scope")
-#: The most each may be (in-scope closeness adds a weighted lead to a cosine: up to 2).
-_MAX = {"answer": 1.0, "margin": 1.0, "clarify": 1.0, "in_scope": 2.0}
+#: The most each may be (in-scope closeness adds a weighted lead and a weighted fused score to
+#: a cosine: up to 3 at the default weights).
+_MAX = {"answer": 1.0, "margin": 1.0, "clarify": 1.0, "in_scope": 3.0}
 
 
 class ThresholdsInvalid(GuideError, ValueError):
@@ -45,11 +46,12 @@ def settings_thresholds(settings: Settings) -> Thresholds:
         clarify=settings.clarify_threshold,
         in_scope=settings.min_in_scope,
         out_of_scope_weight=settings.out_of_scope_weight,
+        fit_weight=settings.in_scope_fit_weight,
     )
 
 
 def parse_thresholds(data: Any, base: Thresholds) -> Thresholds:
-    """``data`` over ``base``: answer, margin and clarify in 0-1, in_scope in 0-2, clarify not
+    """``data`` over ``base``: answer, margin and clarify in 0-1, in_scope in 0-3, clarify not
     above answer."""
     if not isinstance(data, dict):
         raise ThresholdsInvalid("thresholds: expected an object")
