@@ -1,4 +1,4 @@
-"""Long stories read clause by clause: does retrieving the request clause help? (It did not.)
+"""Long stories read clause by clause: which clause, and how much should it weigh?
 
     .venv/bin/python bench/long_stories.py [--keep FOLDER]
 
@@ -8,15 +8,16 @@ retrieved and fused. This measures that on our development set's questions over 
 (bench/dev_queries.jsonl, bench catalogue): ranked top-1 and top-3 of the whole question beside
 each way of picking the clause and each way of fusing it with the whole, per matter:
 
-- ``request``: the clause with the most request cues (the later one on a tie), with the clauses
-  before it until it names a topic ("请问在哪办" alone names none);
+- ``request``: the engine's own pick (``hall.guide.clauses.request_clause``): the clause with
+  the most request cues, with the clauses before it until it names a topic;
 - ``cues``: the clauses with any request cue, the story without one left out;
 - ``last two``: the last two clauses;
 - fused by ``mix a`` (a * clause + (1 - a) * whole), ``max-mix a`` (the better of the whole and
   the mix) and ``max``.
 
-The engine keeps the whole question: no variant gained more than one question of 42 (our notes
-in CHANGELOG.md). Prints figures, sets nothing; reads ../shared/data (never copied).
+The engine fuses the request clause at ``HALL_CLAUSE_WEIGHT`` 0.3: the heavier mixes and the
+other picks lose questions (figures in CHANGELOG.md). Prints figures, sets nothing; reads
+../shared/data (never copied).
 """
 
 from __future__ import annotations
@@ -32,37 +33,20 @@ from pathlib import Path
 import numpy as np
 
 from hall.guide import Engine, EvalRow, read_eval_file
+from hall.guide.clauses import LONG_QUESTION, request_clause
 from hall.importers import import_file
 from hall.settings import Settings
 from hall.store import Store
 
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parents[1] / "shared" / "data" / "bench" / "catalogue.jsonl"
-LONG = 25
+LONG = LONG_QUESTION
 CLAUSE = re.compile(r"[，,。；;！!？?、]+")
-#: Request cues and their weight: an action asked for counts double.
-STRONG = ["办理", "办", "申请", "申领", "领取", "挂失", "注销", "登记", "备案", "报销", "开具"]
-STRONG += ["要带", "上户口", "落户"]
-WEAK = ["领", "换", "补", "报", "迁", "转", "交", "缴", "取", "查", "怎么", "如何", "怎样", "咋"]
-WEAK += [
-    "去哪",
-    "在哪",
-    "哪里",
-    "需要",
-    "材料",
-    "能不能",
-    "能否",
-    "可以",
-    "吗",
-    "想",
-    "打算",
-    "准备",
-]
-CUES = {**dict.fromkeys(STRONG, 2), **dict.fromkeys(WEAK, 1)}
-#: Words that name no topic: a clause of only these and cues needs the clause before it.
-FILLER = ["请问", "问一下", "一下", "地方", "怎么弄", "怎么搞", "什么", "这边", "那边", "第一次"]
-FILLER += ["听说", "现在", "我", "先", "再", "要", "去", "在", "的", "了", "呢", "啊"]
-_GENERIC = re.compile("|".join(sorted([*CUES, *FILLER], key=len, reverse=True)))
+#: Request cues (the bench's own variants): any of these marks a clause that asks.
+CUES = ["办", "申请", "领", "挂失", "注销", "登记", "备案", "报销", "开具", "要带", "上户口"]
+CUES += ["落户"]
+CUES += ["换", "补", "报", "迁", "转", "交", "缴", "取", "查", "怎么", "如何", "怎样", "咋", "去哪"]
+CUES += ["在哪", "哪里", "需要", "材料", "能不能", "能否", "可以", "吗", "想", "打算", "准备"]
 
 
 def clauses(question: str) -> list[str]:
@@ -70,19 +54,7 @@ def clauses(question: str) -> list[str]:
 
 
 def weight(clause: str) -> int:
-    return sum(w for cue, w in CUES.items() if cue in clause)
-
-
-def request(question: str) -> str | None:
-    parts = clauses(question)
-    if len(parts) < 2:
-        return None
-    best = max(range(len(parts)), key=lambda i: (weight(parts[i]), i))
-    text, i = parts[best], best
-    while i > 0 and len(_GENERIC.sub("", text)) < 3:  # no topic yet: take the clause before
-        i -= 1
-        text = parts[i] + text
-    return text
+    return sum(cue in clause for cue in CUES)
 
 
 def cues(question: str) -> str | None:
@@ -97,7 +69,7 @@ def last_two(question: str) -> str | None:
 
 
 PICKS: dict[str, Callable[[str], str | None]] = {
-    "request": request,
+    "request": request_clause,
     "cues": cues,
     "last two": last_two,
 }

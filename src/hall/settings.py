@@ -112,6 +112,14 @@ class Settings(BaseSettings):
         "well as meaning) adds to the in-scope closeness (0: meaning alone decides).",
     )
 
+    clause_weight: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="A question over 25 characters is also searched by the clause that carries "
+        "its request; this is that clause's share of each matter's score (0: whole question only).",
+    )
+
     home_region: str = Field(
         default="",
         description="The hall's own region (e.g. '广东省深圳市'): matters of other places rank "

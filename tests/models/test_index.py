@@ -401,3 +401,33 @@ def test_an_alias_that_normalises_like_the_title_keeps_its_own_sentence(
     index.build([make_matter("B-1", "生育登记", aliases=["准生证", "生育登记"])])
     assert normalizer.normalize("准生证").text == normalizer.normalize("生育登记").text
     assert sorted(u.raw for u in index._units) == ["准生证", "生育登记"]  # the repeat is one unit
+
+
+# -- a focus: the request clause of a long story ---------------------------------------------
+
+
+@pytest.mark.parametrize("weight", [0.3, 0.7])
+def test_a_focus_mixes_its_fused_score_with_the_whole_questions(
+    index: MatterIndex, demo_matters: tuple[Matter, ...], weight: float
+) -> None:
+    whole = index.normalizer.normalize("我孩子在外地上学，老家那边的户口本丢了，想补办身份证")
+    focus = index.normalizer.normalize("想补办身份证")
+    hits = index.search(whole, k=len(demo_matters), focus=focus, focus_weight=weight)
+    codes = [m.code for m in demo_matters]
+    plain = index.fuse(index.signals(whole)[0], None)
+    part = index.fuse(index.signals(focus)[0], None)
+    for hit in hits:
+        i = codes.index(hit.code)
+        assert hit.score == pytest.approx((1 - weight) * plain[i] + weight * part[i], abs=1e-4)
+        assert hit.signals["clause"] == pytest.approx(float(part[i]), abs=1e-4)
+        assert hit.evidence["clause"] == f"clause: {focus.text}"
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_focus_without_weight_or_words_changes_nothing(index: MatterIndex) -> None:
+    whole = index.normalizer.normalize("我孩子在外地上学，老家那边的户口本丢了，想补办身份证")
+    plain = index.search(whole, k=10)
+    assert index.search(whole, k=10, focus=index.normalizer.normalize("想补办身份证")) == plain
+    empty = index.normalizer.normalize("吗呢")
+    assert index.search(whole, k=10, focus=empty, focus_weight=0.5) == plain

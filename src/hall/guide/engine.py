@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
+from hall.guide.clauses import request_clause
 from hall.guide.decision import Decision, Reason, Scope, Thresholds, decide
 from hall.guide.errors import EngineNotReady
 from hall.guide.hall_info import HallInfo, load_hall_info
@@ -124,7 +125,7 @@ class Answer:
 def _why(hit: Hit, norm: Normalized) -> list[str]:
     """Which signals matched (and on what), and which rewrites of the question fired."""
     reasons = []
-    for name in ("semantic", "keyword", "char", "fuzzy"):
+    for name in ("semantic", "keyword", "char", "fuzzy", "clause"):
         score = hit.signals.get(name, 0.0)
         if score > 0 and name in hit.evidence:
             reasons.append(f"{name} {score:.2f} ← {hit.evidence[name]}")
@@ -605,7 +606,11 @@ class Engine:
         if not norm.blocked and intent is None and not norm.is_empty:
             vector = snap.index.query_vector(norm)  # encoded once: the index and the scope
             limit = max(k, snap.thresholds.max_candidates)
-            hits = snap.index.search(norm, k=limit, vector=vector)
+            clause = request_clause(text)  # a long story: its request weighs more
+            focus = None if clause is None else snap.normalizer.normalize(clause)
+            hits = snap.index.search(
+                norm, k=limit, vector=vector, focus=focus, focus_weight=self.settings.clause_weight
+            )
             scope = Scope(snap.index.closeness(vector), *snap.scope.nearest(vector))
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult

@@ -527,11 +527,20 @@ class MatterIndex:
         return np.asarray(fused, dtype=np.float32).clip(0.0, 1.0)
 
     def search(
-        self, query: str | Normalized, *, k: int = 5, vector: Vectors | None = None
+        self,
+        query: str | Normalized,
+        *,
+        k: int = 5,
+        vector: Vectors | None = None,
+        focus: Normalized | None = None,
+        focus_weight: float = 0.0,
     ) -> list[Hit]:
         """The ``k`` best matters, best first, scores in ``[0, 1]``; "" gives nothing.
 
         ``vector``: the question's embedding (:meth:`query_vector`), when already computed.
+        ``focus``: a part of the question that weighs more than its share (the request clause
+        of a long story): each matter's score is ``focus_weight`` times its fused score for the
+        part plus the rest times its score for the whole question.
         """
         norm = self.normalizer.normalize(query) if isinstance(query, str) else query
         if k <= 0 or norm.is_empty or not self._entries:
@@ -540,6 +549,10 @@ class MatterIndex:
         weights = self.weights
         adjustment = self.adjustment(norm.text)
         fused = self.fuse(per_matter, adjustment)
+        focused = None
+        if focus is not None and not focus.is_empty and focus_weight > 0:
+            focused = self.fuse(self.signals(focus)[0], adjustment)
+            fused = (1.0 - focus_weight) * fused + focus_weight * focused
         # A stable sort: equal scores keep the code order, so a smaller k gives a prefix
         # (argpartition picked arbitrary matters among those tied at the k-th score).
         top = np.argsort(-fused, kind="stable")[:k]
@@ -555,6 +568,9 @@ class MatterIndex:
                     unit = self._units[start + int(local.argmax())]
                     evidence[name] = f"{unit.field}: {unit.raw}"
             signals = {n: round(float(per_matter[n][position]), 4) for n in weights}
+            if focused is not None and focus is not None:
+                signals["clause"] = round(float(focused[position]), 4)
+                evidence["clause"] = f"clause: {focus.text}"
             if adjustment is not None and adjustment[position]:
                 signals["region"] = round(float(adjustment[position]), 4)
                 evidence["region"] = f"region: {entry.region}"
