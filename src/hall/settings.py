@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         description="Processes `hall serve` starts on one port (uvicorn workers); several need "
         "PostgreSQL, and a shared rate-limit store to count a client once.",
     )
+    request_threads: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Requests each process works on at once (the thread pool of its routes); "
+        "the rest wait their turn, first come first served. Python computes one at a time: a "
+        "few keep the store busy while one computes, and queueing the rest in order, rather "
+        "than sharing the CPU among all, keeps the slowest replies near the typical one.",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Proxies trusted to say the client's address (X-Forwarded-For) and scheme, "
