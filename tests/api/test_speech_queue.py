@@ -4,6 +4,8 @@ full queue answers 503 with Retry-After."""
 from __future__ import annotations
 
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -65,3 +67,35 @@ def test_a_reply_is_synthesised_only_when_it_will_be_heard(
         assert speaker.syntheses == made + 1
         assert client.get(quiet["reply"]["speech_url"]).status_code == 200
         assert speaker.syntheses == made + 2
+
+
+def test_listeners_waiting_for_audio_never_hold_the_threads_that_answer(
+    monkeypatch: pytest.MonkeyPatch, store: Store, settings: Settings
+) -> None:
+    """A fetch waits for its synthesis on speech's own threads: with one request thread and
+    three clips being made, a question is still answered at once."""
+    held = threading.Event()
+    engine = FakeEngine()
+    monkeypatch.setattr(speech, "_engine_thread", lambda *_: (engine, None))
+    load_demo(store, settings=settings)
+    spoken = settings.model_copy(
+        update={"speech_enabled": True, "rate_limits_enabled": False, "request_threads": 1}
+    )
+    with TestClient(create_app(spoken)) as client, ThreadPoolExecutor(max_workers=4) as pool:
+        engine.block = held
+        urls = [
+            client.post("/api/chat", json={"message": m}).json()["reply"]["speech_url"]
+            for m in ("生育登记", "护照办理", "驾照丢了")
+        ]
+        fetches = [pool.submit(client.get, url) for url in urls]
+        deadline = time.monotonic() + 5
+        while engine.waiting < len(urls) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        try:
+            assert engine.waiting == len(urls)  # every listener is waiting for its audio
+            answered = pool.submit(client.post, "/api/chat", json={"message": "护照办理"})
+            assert answered.result(timeout=5).status_code == 200
+        finally:
+            held.set()
+            engine.release()
+        assert [f.result(timeout=10).status_code for f in fetches] == [200, 200, 200]

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -107,6 +107,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         own = store is None
         # Sync routes run in anyio's thread pool: bound it, so a burst queues in order.
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        # A fetch of audio waits for its synthesis (seconds): on threads of its own.
+        app.state.speech_threads = CapacityLimiter(settings.speech_queue)
         app.state.store = store or Store.from_settings(settings)
         app.state.store.migrate()
         app.state.accounts = Accounts(app.state.store, settings)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from anyio import to_thread
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import AfterValidator
-from starlette.concurrency import run_in_threadpool
 
 from hall.api.deps import SpeakerDep
 from hall.api.ratelimit import rate_limit
@@ -50,6 +51,7 @@ def _step(speed: float) -> float:
     },
 )
 async def speech(
+    request: Request,
     name: Annotated[str, Path(max_length=80)],
     speaker: SpeakerDep,
     speed: Annotated[
@@ -67,8 +69,12 @@ async def speech(
     if speaker is None or not speaker.available:
         raise HTTPException(status_code=503, detail="speech is unavailable on this server")
     fmt = match.group("fmt")
-    # Synthesis blocks on the speech thread: keep the event loop free meanwhile.
-    path = await run_in_threadpool(speaker.audio, match.group("id"), fmt, speed=speed)
+    # Synthesis blocks on the speech thread: keep the event loop free meanwhile, and wait on
+    # threads of speech's own, so listeners never hold the few that answer questions.
+    path = await to_thread.run_sync(
+        partial(speaker.audio, match.group("id"), fmt, speed=speed),
+        limiter=request.app.state.speech_threads,
+    )
     return FileResponse(
         path,
         media_type=MEDIA[fmt],
