@@ -606,11 +606,10 @@ class Engine:
         if not norm.blocked and intent is None and not norm.is_empty:
             vector = snap.index.query_vector(norm)  # encoded once: the index and the scope
             limit = max(k, snap.thresholds.max_candidates)
-            clause = request_clause(text)  # a long story: its request weighs more
+            weight = self.settings.clause_weight
+            clause = request_clause(text) if weight > 0 else None  # a long story's request
             focus = None if clause is None else snap.normalizer.normalize(clause)
-            hits = snap.index.search(
-                norm, k=limit, vector=vector, focus=focus, focus_weight=self.settings.clause_weight
-            )
+            hits = snap.index.search(norm, k=limit, vector=vector, focus=focus, focus_weight=weight)
             scope = Scope(snap.index.closeness(vector), *snap.scope.nearest(vector))
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
