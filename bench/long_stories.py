@@ -8,8 +8,8 @@ retrieved and fused. This measures that on our development set's questions over 
 (bench/dev_queries.jsonl, bench catalogue): ranked top-1 and top-3 of the whole question beside
 each way of picking the clause and each way of fusing it with the whole, per matter:
 
-- ``request``: the engine's own pick (``hall.guide.clauses.request_clause``): the clause with
-  the most request cues, with the clauses before it until it names a topic;
+- ``request``: the engine's own pick (``ClauseReader.request_clause``, bank ``request_cues``):
+  the clause with the most request cues, with the clauses before it until it names a topic;
 - ``cues``: the clauses with any request cue, the story without one left out;
 - ``last two``: the last two clauses;
 - fused by ``mix a`` (a * clause + (1 - a) * whole), ``max-mix a`` (the better of the whole and
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from hall.guide import Engine, EvalRow, read_eval_file
-from hall.guide.clauses import LONG_QUESTION, request_clause
+from hall.guide.clauses import LONG_QUESTION
 from hall.importers import import_file
 from hall.settings import Settings
 from hall.store import Store
@@ -69,7 +69,6 @@ def last_two(question: str) -> str | None:
 
 
 PICKS: dict[str, Callable[[str], str | None]] = {
-    "request": request_clause,
     "cues": cues,
     "last two": last_two,
 }
@@ -103,7 +102,9 @@ def measure(engine: Engine, rows: list[EvalRow]) -> None:
     print(f"{len(rows)} questions over {LONG} characters; ranked top-1 / top-3")
     top1, top3 = ranks(wholes)
     print(f"  {'whole question':26s} {100 * top1:.1f}% / {100 * top3:.1f}%")
-    for name, pick in PICKS.items():
+    # the engine's own pick, from its bank request_cues
+    picks = {"request": engine.understanding.clauses.request_clause, **PICKS}
+    for name, pick in picks.items():
         picked = [pick(row.query) for row in rows]
         parts = [fused(p) if p else None for p in picked]
         for label, fuse in {"alone": lambda w, c: c, **FUSIONS}.items():

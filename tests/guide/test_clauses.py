@@ -1,4 +1,7 @@
-"""The request clause of a long story, pinned by a table: question → the clause searched too."""
+"""The request clause of a long story, pinned by a table: question → the clause searched too.
+
+The reader is built from the shipped bank ``request_cues``; the last tests teach it other words.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hall.guide.clauses import LONG_QUESTION, request_clause
+from hall.guide.clauses import LONG_QUESTION, ClauseReader
+from hall.lexicons import Bank, shipped_entries
+
+READER = ClauseReader.build((e.term, e.value) for e in shipped_entries(Bank.REQUEST_CUES))
+
+
+def request_clause(question: str) -> str | None:
+    return READER.request_clause(question)
+
 
 TABLE = [
     # The request ends the story.
@@ -60,3 +71,50 @@ def test_the_clause_is_shorter_than_the_question_and_made_of_it(question: str) -
     assert len(question.strip()) > LONG_QUESTION
     assert len(clause) < len(question)
     assert set(clause) <= set(question)
+
+
+OURS = "我们公司在这边经营了五年多，去年法人变了，今年业务扩大了，听说营业执照得重新弄一下"
+
+
+def test_a_cue_the_admin_teaches_marks_the_clause() -> None:
+    """No shipped cue asks in this story ("弄一下" is not one): it is read whole. Taught as an
+    action, the clause that holds it is searched too."""
+    assert request_clause(OURS) is None
+    taught = ClauseReader.build(
+        [*((e.term, e.value) for e in shipped_entries(Bank.REQUEST_CUES)), ("action", "弄一下")]
+    )
+    assert taught.request_clause(OURS) == "听说营业执照得重新弄一下"
+
+
+CUE_TABLE = [
+    # (entries, question, clause)
+    ([], TABLE[0][0], None),  # an emptied bank: every question is read whole
+    ([("filler", "请问"), ("filler", "办")], TABLE[0][0], None),  # fillers alone ask nothing
+    # An action counts double: the clause with one action beats the clause with one cue.
+    (
+        [("action", "补办"), ("cue", "怎么")],
+        "我的驾驶证不见了想要补办一下，另外问一下护照怎么样了",
+        "我的驾驶证不见了想要补办一下",
+    ),
+    # A word under two kinds counts for the larger, so the same table as an action.
+    (
+        [("cue", "补办"), ("action", "补办"), ("cue", "怎么")],
+        "我的驾驶证不见了想要补办一下，另外问一下护照怎么样了",
+        "我的驾驶证不见了想要补办一下",
+    ),
+    # As a plain cue it ties with "怎么": the later clause wins.
+    (
+        [("cue", "补办"), ("cue", "怎么")],
+        "我的驾驶证不见了想要补办一下，另外问一下护照怎么样了",
+        "另外问一下护照怎么样了",
+    ),
+    # Words are matched as written, not as patterns.
+    ([("action", "a.b")], "我们家里面的情况比较复杂一些，想问问axb的事情怎么弄", None),
+]
+
+
+@pytest.mark.parametrize(("entries", "question", "clause"), CUE_TABLE)
+def test_the_reader_follows_its_bank(
+    entries: list[tuple[str, str]], question: str, clause: str | None
+) -> None:
+    assert ClauseReader.build(entries).request_clause(question) == clause

@@ -27,7 +27,7 @@ from hall.guide import (
 from hall.guide import engine as engine_module
 from hall.guide.persona import fill_template
 from hall.importers import load_demo
-from hall.lexicons import Bank, remove_entries
+from hall.lexicons import Bank, Entry, add_entries, remove_entries
 from hall.models import HashingEncoder
 from hall.settings import Settings
 from hall.store import (
@@ -300,6 +300,27 @@ def test_a_long_story_is_also_searched_by_its_request_clause(
     assert all("clause" not in c.signals for c in whole.candidates)
     # The clause's share moves the scores: the fused score is no longer the whole question's.
     assert {c.code: c.score for c in read.candidates} != {c.code: c.score for c in whole.candidates}
+
+
+#: No shipped request cue asks in this story: it is read whole until an admin teaches "弄一下".
+UNCUED = "我在外地打工好几年了，钱包在火车上被偷了，里面的驾驶证回来以后得重新弄一下"
+
+
+def test_a_request_cue_an_admin_teaches_is_read_after_the_refresh(
+    demo_store: Store, settings: Settings
+) -> None:
+    engine = Engine(demo_store, settings.model_copy(update={"clause_weight": 0.3})).load()
+    assert all("clause" not in c.signals for c in engine.ask(UNCUED).candidates)
+    add_entries(demo_store, Bank.REQUEST_CUES, [Entry("action", "弄一下")], by="admin")
+    engine.refresh()
+    why = [w for c in engine.ask(UNCUED).candidates for w in c.why if w.startswith("clause")]
+    assert why
+    assert all("驾驶证" in w and "钱包" not in w for w in why), why
+    # An emptied bank reads every question whole, the shipped story included.
+    assert engine.lexicons is not None
+    remove_entries(demo_store, Bank.REQUEST_CUES, engine.lexicons.bank(Bank.REQUEST_CUES), by="a")
+    engine.refresh()
+    assert all("clause" not in c.signals for c in engine.ask(STORY).candidates)
 
 
 def test_clarify(engine: Engine) -> None:

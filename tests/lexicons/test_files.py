@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hall.lexicons import (
+    CUE_KINDS,
     ELEMENT_KEYS,
     Bank,
     Entry,
@@ -60,6 +61,7 @@ NATIVE = [
     ),
     (Bank.ELEMENTS, "materials\t要带什么", [Entry("materials", "要带什么")], "element-phrase"),
     (Bank.ELEMENTS, "next\t下一步", [Entry("next", "下一步")], "next-phrase"),
+    (Bank.REQUEST_CUES, "action\t 补办 ", [Entry("action", "补办")], "request-cue"),
     (Bank.OUT_OF_SCOPE, "顺丰快递怎么寄件 ", [Entry("顺丰快递怎么寄件")], "out-of-scope"),
     (
         Bank.OUT_OF_SCOPE,
@@ -115,6 +117,8 @@ ERRORS = [
     (Bank.EVENTS, "# 一件事\n出生\t孩子出生\t||", 2, "names no matter", "event-no-matter"),
     (Bank.EVENTS, "出生\t孩子出生\t出生登记|**", 1, "only '*'", "event-every-matter"),
     (Bank.ELEMENTS, "materials\t材料\nprice\t多少钱", 2, "unknown element 'price'", "element"),
+    (Bank.REQUEST_CUES, "cue\t怎么\nstrong\t补办", 2, "unknown cue kind 'strong'", "cue-kind"),
+    (Bank.REQUEST_CUES, "补办", 1, "key<TAB>text", "cue-one-field"),
 ]
 
 
@@ -357,6 +361,7 @@ ENTRIES: dict[Bank, st.SearchStrategy[Entry]] = {
     ),
     Bank.ELEMENTS: st.builds(Entry, st.sampled_from(ELEMENT_KEYS), _WORD),
     Bank.OUT_OF_SCOPE: _SENTENCE.map(Entry),
+    Bank.REQUEST_CUES: st.builds(Entry, st.sampled_from(CUE_KINDS), _WORD),
 }
 
 

@@ -55,6 +55,10 @@ BANK_LABELS: dict[Bank, tuple[str, str]] = {
     Bank.EVENTS: ("一件事", "名称<Tab>触发短语|…<Tab>事项标题模式|…"),
     Bank.ELEMENTS: ("追问用语", "要素<Tab>短语"),
     Bank.OUT_OF_SCOPE: ("范围外问题", "每行一个问题（本大厅不办理的事）"),
+    Bank.REQUEST_CUES: (
+        "诉求提示词",
+        "类别<Tab>词（action 办事动作、cue 提问词、filler 无主题词）",
+    ),
 }
 
 

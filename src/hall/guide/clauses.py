@@ -1,4 +1,4 @@
-"""The request inside a long story: :func:`request_clause`.
+"""The request inside a long story: :class:`ClauseReader`.
 
 A citizen who tells a story ("我老家在外省，今年来广安打工租了房子，孩子还要在这边上学，听说要先办
 个居住证，请问去哪里办") puts the need in one clause and the circumstances around it. The engine
@@ -8,66 +8,78 @@ asks weighs more than its share of the words.
 
 The clause is the one with the most request cues (an action asked for counts double; the later
 one wins a tie, since citizens end on the question), with the clauses before it joined on until it
-names a topic: "请问在哪办" alone names nothing. Pure: text in, text out.
+names a topic: "请问在哪办" alone names nothing. The cues are the editable bank ``request_cues``
+(kind ``action``, ``cue`` or ``filler``), so a hall whose citizens ask in other words teaches the
+reader as it teaches the rest. Pure: text in, text out.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-__all__ = ["LONG_QUESTION", "request_clause"]
+__all__ = ["LONG_QUESTION", "ClauseReader"]
 
 #: Questions longer than this are read clause by clause ("about 25 characters", issue 13).
 LONG_QUESTION = 25
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
+#: What each kind of cue counts for (``filler`` counts nothing but names no topic either).
+_WEIGHTS = {"action": 2, "cue": 1, "filler": 0}
 _CLAUSE = re.compile(r"[，,。；;！!？?、\s]+")
-#: An action asked for: counts double.
-_STRONG = _words(
-    "办理 办 申请 申领 领取 挂失 注销 登记 备案 报销 开具 要带 上户口 落户 报名 补办 换领 迁移 转移"
-)
-#: Words that often ask, but also tell.
-_WEAK = _words(
-    "领 换 补 报 迁 转 交 缴 取 查 怎么 如何 怎样 咋 去哪 在哪 哪里 "
-    "需要 材料 能不能 能否 可以 吗 想 打算 准备"
-)
-_CUES = {**dict.fromkeys(_WEAK, 1), **dict.fromkeys(_STRONG, 2)}
-#: Words that name no topic: a clause of only these and cues needs the clause before it.
-_FILLER = _words(
-    "请问 问一下 一下 地方 怎么弄 怎么搞 什么 这边 那边 第一次 听说 现在 "
-    "我 先 再 要 去 在 的 了 呢 啊 个"
-)
-_GENERIC = re.compile("|".join(sorted({*_CUES, *_FILLER}, key=len, reverse=True)))
 #: A clause needs this many characters left, once cues and filler are out, to name a topic.
 _TOPIC_CHARS = 3
 
 
-def _weight(clause: str) -> int:
-    return sum(weight for cue, weight in _CUES.items() if cue in clause)
+@dataclass(frozen=True)
+class ClauseReader:
+    """Finds the clause of a long question that carries its request (:meth:`request_clause`).
 
-
-def request_clause(question: str, *, longer_than: int = LONG_QUESTION) -> str | None:
-    """The clause of a long question that carries its request, or ``None``.
-
-    ``None`` when the question is not longer than ``longer_than`` characters, has a single
-    clause, no clause asks anything, or the request is the whole question.
+    ``cues`` maps a word to what it counts for (an action 2, another asking word 1); ``generic``
+    matches every cue and filler word, which together name no topic. Without cues it finds none.
     """
-    text = question.strip()
-    if len(text) <= longer_than:
-        return None
-    parts = [part for part in _CLAUSE.split(text) if part]
-    if len(parts) < 2:
-        return None
-    weights = [_weight(part) for part in parts]
-    best = max(range(len(parts)), key=lambda i: (weights[i], i))
-    if weights[best] == 0:
-        return None
-    clause, i = parts[best], best
-    while i > 0 and len(_GENERIC.sub("", clause)) < _TOPIC_CHARS:
-        i -= 1
-        clause = parts[i] + clause
-    return None if i == 0 and best == len(parts) - 1 else clause
+
+    cues: dict[str, int] = field(default_factory=dict)
+    generic: re.Pattern[str] | None = None
+
+    @classmethod
+    def build(cls, entries: Iterable[tuple[str, str]]) -> ClauseReader:
+        """``entries`` are (kind, word) pairs of the bank ``request_cues``; a word listed under
+        two kinds counts for the larger."""
+        cues: dict[str, int] = {}
+        words: set[str] = set()
+        for kind, word in entries:
+            word = word.strip()
+            if not word or kind not in _WEIGHTS:
+                continue
+            words.add(word)
+            if _WEIGHTS[kind]:
+                cues[word] = max(cues.get(word, 0), _WEIGHTS[kind])
+        if not words:
+            return cls()
+        pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        return cls(cues, re.compile(pattern))
+
+    def _weight(self, clause: str) -> int:
+        return sum(weight for cue, weight in self.cues.items() if cue in clause)
+
+    def request_clause(self, question: str, *, longer_than: int = LONG_QUESTION) -> str | None:
+        """The clause of a long question that carries its request, or ``None``.
+
+        ``None`` when the question is not longer than ``longer_than`` characters, has a single
+        clause, no clause asks anything, or the request is the whole question.
+        """
+        text = question.strip()
+        if len(text) <= longer_than or not self.cues or self.generic is None:
+            return None
+        parts = [part for part in _CLAUSE.split(text) if part]
+        if len(parts) < 2:
+            return None
+        weights = [self._weight(part) for part in parts]
+        best = max(range(len(parts)), key=lambda i: (weights[i], i))
+        if weights[best] == 0:
+            return None
+        clause, i = parts[best], best
+        while i > 0 and len(self.generic.sub("", clause)) < _TOPIC_CHARS:
+            i -= 1
+            clause = parts[i] + clause
+        return None if i == 0 and best == len(parts) - 1 else clause

@@ -31,7 +31,6 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from hall.guide.clauses import request_clause
 from hall.guide.decision import Decision, Reason, Scope, Thresholds, decide
 from hall.guide.errors import EngineNotReady
 from hall.guide.hall_info import HallInfo, load_hall_info
@@ -81,7 +80,7 @@ log = logging.getLogger("hall.guide")
 
 #: Banks the normaliser does not read: an edit of them keeps it (teaching an out-of-scope
 #: question re-embeds that question, not the catalogue's texts).
-_UNREAD = frozenset({Bank.OUT_OF_SCOPE})
+_UNREAD = frozenset({Bank.OUT_OF_SCOPE, Bank.REQUEST_CUES})
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
 RUDE_INTENT = "rude"
 MAX_QUERY_CHARS = 500
@@ -607,7 +606,8 @@ class Engine:
             vector = snap.index.query_vector(norm)  # encoded once: the index and the scope
             limit = max(k, snap.thresholds.max_candidates)
             weight = self.settings.clause_weight
-            clause = request_clause(text) if weight > 0 else None  # a long story's request
+            reader = snap.understanding.clauses
+            clause = reader.request_clause(text) if weight > 0 else None  # a story's request
             focus = None if clause is None else snap.normalizer.normalize(clause)
             hits = snap.index.search(norm, k=limit, vector=vector, focus=focus, focus_weight=weight)
             scope = Scope(snap.index.closeness(vector), *snap.scope.nearest(vector))

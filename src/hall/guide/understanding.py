@@ -8,6 +8,8 @@ immutable values the engine holds in one attribute (:class:`Understanding`):
   lexicons already have: the longest phrase decides the element, whatever the bank's order.
 - :class:`EventTable`: the life events (一件事) with their matters resolved from title patterns
   to this catalogue's codes, found in a question by their trigger phrases.
+- :class:`~hall.guide.clauses.ClauseReader`: the words (the bank ``request_cues``) that mark the
+  clause of a long story that asks.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from hall.guide.clauses import ClauseReader
 from hall.lexicons import Bank, LexiconSet, LifeEvent, PhraseMatcher
 
 __all__ = [
@@ -169,6 +172,7 @@ class Understanding:
 
     elements: ElementPhrases = field(default_factory=ElementPhrases)
     events: EventTable = field(default_factory=EventTable)
+    clauses: ClauseReader = field(default_factory=ClauseReader)
 
 
 def build_understanding(
@@ -178,4 +182,5 @@ def build_understanding(
     elements = ElementPhrases.build(
         ((e.term, e.value) for e in lexicons.bank(Bank.ELEMENTS)), compact
     )
-    return Understanding(elements, EventTable.build(lexicons.events, matters, compact))
+    clauses = ClauseReader.build((e.term, e.value) for e in lexicons.bank(Bank.REQUEST_CUES))
+    return Understanding(elements, EventTable.build(lexicons.events, matters, compact), clauses)

@@ -9,7 +9,15 @@ the history live in the store's own tables. Shipped defaults are in ``hall/data/
 from __future__ import annotations
 
 from hall.lexicons.automaton import Match, PhraseMatcher
-from hall.lexicons.banks import BANK_FILES, ELEMENT_KEYS, Bank, Entry, LifeEvent, parse_bank
+from hall.lexicons.banks import (
+    BANK_FILES,
+    CUE_KINDS,
+    ELEMENT_KEYS,
+    Bank,
+    Entry,
+    LifeEvent,
+    parse_bank,
+)
 from hall.lexicons.errors import InvalidEntry, LexiconError, LexiconFileError, UnknownBank
 from hall.lexicons.files import FileFormat, dump_entries, parse_file, parse_text
 from hall.lexicons.lexicon_set import LexiconSet, shipped_entries
@@ -26,6 +34,7 @@ from hall.lexicons.service import (
 
 __all__ = [
     "BANK_FILES",
+    "CUE_KINDS",
     "ELEMENT_KEYS",
     "Bank",
     "Entry",

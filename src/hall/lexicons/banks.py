@@ -7,8 +7,9 @@ imported questions and matter questions (``matter_questions``, by source), the g
 blocked words, civility prompts, chit-chat answers, keywords and life events (一件事), with the
 helpers of the normaliser (stopwords and the jieba dictionary), of the dialogue (the example
 phrases that recognise chit-chat, and the phrases that ask for an element of a matter's guide)
-and of the decision (questions no matter of the hall answers: a question nearer one of them than
-to the catalogue is declined).
+of the decision (questions no matter of the hall answers: a question nearer one of them than
+to the catalogue is declined) and of the reading of long stories (the words that mark the clause
+that asks).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from enum import StrEnum
 
 from hall.lexicons.errors import InvalidEntry, UnknownBank
 
-__all__ = ["BANK_FILES", "ELEMENT_KEYS", "Bank", "Entry", "LifeEvent", "parse_bank"]
+__all__ = ["BANK_FILES", "CUE_KINDS", "ELEMENT_KEYS", "Bank", "Entry", "LifeEvent", "parse_bank"]
 
 
 class Bank(StrEnum):
@@ -35,6 +36,7 @@ class Bank(StrEnum):
     EVENTS = "life_events"  # 一件事: name, trigger phrases, the matters' title patterns
     ELEMENTS = "element_phrases"  # how a follow-up asks for an element of the guide
     OUT_OF_SCOPE = "out_of_scope"  # 范围外问题: questions no matter answers, one a line
+    REQUEST_CUES = "request_cues"  # 诉求提示词: the words that mark a long story's request
 
 
 #: The shipped default file(s) of each bank, under ``hall/data/lexicons``.
@@ -56,6 +58,7 @@ BANK_FILES: dict[Bank, tuple[str, ...]] = {
     Bank.EVENTS: ("life_events.txt",),
     Bank.ELEMENTS: ("element_phrases.txt",),
     Bank.OUT_OF_SCOPE: ("out_of_scope.txt",),
+    Bank.REQUEST_CUES: ("request_cues.txt",),
 }
 
 #: What an element phrase may ask for: the elements of a matter's guide, "next" (go on to the
@@ -74,6 +77,10 @@ ELEMENT_KEYS = (
     "event",
 )
 
+#: What a request cue is: an action asked for (counts double), a word that often asks, or a
+#: filler word that names no topic (a clause of only cues and fillers needs the one before it).
+CUE_KINDS = ("action", "cue", "filler")
+
 _TERM_MAX = 200
 _VALUE_MAX = 2000
 
@@ -89,7 +96,7 @@ class Entry:
     the citizen's phrase, value = the official wording; life_events: term = the event's name,
     value = "trigger|trigger<TAB>title pattern|title pattern" (see :class:`LifeEvent`);
     element_phrases: term = element key (:data:`ELEMENT_KEYS`), value = phrase; out_of_scope:
-    term = the question.
+    term = the question; request_cues: term = kind (:data:`CUE_KINDS`), value = word.
     """
 
     term: str

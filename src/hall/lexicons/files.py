@@ -16,6 +16,7 @@ life_events        ``name<TAB>trigger|trigger…<TAB>title pattern|…``
 element_phrases    ``element<TAB>phrase`` (element: conditions,
                    materials, …, next)
 out_of_scope       ``question`` (one no matter answers)
+request_cues       ``kind<TAB>word`` (kind: action, cue, filler)
 =================  ==========================================
 
 External formats for importing: ``plain`` (a word a line), ``cnsyn`` (space-separated groups,
@@ -31,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from hall.lexicons.banks import ELEMENT_KEYS, Bank, Entry, LifeEvent
+from hall.lexicons.banks import CUE_KINDS, ELEMENT_KEYS, Bank, Entry, LifeEvent
 from hall.lexicons.errors import InvalidEntry, LexiconError, LexiconFileError
 
 __all__ = ["FileFormat", "dump_entries", "parse_file", "parse_text"]
@@ -139,6 +140,14 @@ def _element(line: str) -> Entry:
     return entry
 
 
+def _cue(line: str) -> Entry:
+    entry = _keyed(line)
+    if entry.term not in CUE_KINDS:
+        kinds = ", ".join(CUE_KINDS)
+        raise InvalidEntry(f"unknown cue kind {entry.term!r}; choose one of: {kinds}")
+    return entry
+
+
 _NATIVE: dict[Bank, Callable[[str], Entry]] = {
     Bank.SYNONYMS: _synonyms,
     Bank.PARTICLES: _word,
@@ -153,6 +162,7 @@ _NATIVE: dict[Bank, Callable[[str], Entry]] = {
     Bank.EVENTS: _event,
     Bank.ELEMENTS: _element,
     Bank.OUT_OF_SCOPE: _word,
+    Bank.REQUEST_CUES: _cue,
 }
 
 
