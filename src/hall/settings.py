@@ -57,6 +57,14 @@ class Settings(BaseSettings):
         "few keep the store busy while one computes, and queueing the rest in order, rather "
         "than sharing the CPU among all, keeps the slowest replies near the typical one.",
     )
+    bulk_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Long admin jobs (catalogue imports and exports, lexicon files, whole banks "
+        "saved) each process runs at once, on threads of their own so that citizens' questions "
+        "never wait behind them; more jobs queue.",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Proxies trusted to say the client's address (X-Forwarded-For) and scheme, "

@@ -1,4 +1,5 @@
-"""Each process works on ``HALL_REQUEST_THREADS`` requests at once; the rest wait their turn."""
+"""Each process works on ``HALL_REQUEST_THREADS`` requests at once; the rest wait their turn.
+Long admin jobs run on ``HALL_BULK_THREADS`` threads of their own."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hall.api import create_app
+from hall.api.routes import admin as admin_routes
+from hall.api.routes import admin_pages
 from hall.settings import Settings
 from hall.store import Store
+from tests.api.admin_helpers import demo_hall
 
 
 @pytest.mark.parametrize("threads", [1, 3])
@@ -37,3 +41,53 @@ def test_requests_beyond_the_threads_wait_their_turn(
         codes = list(pool.map(lambda _: client.get("/test-slow").status_code, range(8)))
     assert codes == [200] * 8
     assert most == threads
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/api/admin/export"), ("GET", "/admin/export")],
+    ids=["api", "page"],
+)
+def test_a_long_admin_job_never_holds_the_threads_that_answer(
+    monkeypatch: pytest.MonkeyPatch, store: Store, settings: Settings, method: str, path: str
+) -> None:
+    """With one request thread and two exports running (one bulk thread: the second queues),
+    a citizen's question is still answered at once; the exports finish in turn."""
+    held, entered = threading.Event(), threading.Semaphore(0)
+    running, most, lock = 0, 0, threading.Lock()
+    real = admin_routes.export_catalogue
+
+    def blocked(*args: object, **kwargs: object) -> tuple[bytes, str, str]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        entered.release()
+        held.wait(10)
+        with lock:
+            running -= 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(admin_routes, "export_catalogue", blocked)
+    monkeypatch.setattr(admin_pages, "export_catalogue", blocked)
+    tuned = settings.model_copy(
+        update={"request_threads": 1, "bulk_threads": 1, "rate_limits_enabled": False}
+    )
+    with demo_hall(store, tuned) as hall, ThreadPoolExecutor(max_workers=4) as pool:
+        if path.startswith("/admin/"):
+            hall.sign_in("vi")
+            headers = {}
+        else:
+            headers = hall.auth("vi")
+        exports = [
+            pool.submit(hall.client.request, method, path, headers=headers) for _ in range(2)
+        ]
+        try:
+            assert entered.acquire(timeout=5)  # the first export is running
+            answered = pool.submit(hall.client.get, "/api/search", params={"q": "护照办理"})
+            assert answered.result(timeout=5).status_code == 200
+            assert not entered.acquire(timeout=0.2)  # the second waits for a bulk thread
+        finally:
+            held.set()
+        assert [f.result(timeout=10).status_code for f in exports] == [200, 200]
+    assert most == 1

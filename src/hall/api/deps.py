@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 
 from hall.admin import Accounts, CsrfRefused, NotAuthenticated, Role, SignedIn
@@ -18,6 +19,8 @@ __all__ = [
     "CSRF_HEADER",
     "AccountsDep",
     "AdminDep",
+    "Bulk",
+    "BulkDep",
     "DialogueDep",
     "EditorDep",
     "EngineDep",
@@ -90,6 +93,29 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def get_accounts(request: Request) -> Accounts:
     accounts: Accounts = request.app.state.accounts
     return accounts
+
+
+T = TypeVar("T")
+
+
+class Bulk:
+    """Long admin jobs (a catalogue import or export, a lexicon file or a whole bank saved) run
+    on threads of their own, ``HALL_BULK_THREADS`` at a time, the rest queued: an import of
+    thousands of matters never holds one of the threads citizens' questions wait on."""
+
+    def __init__(self, threads: int) -> None:
+        self.limiter = CapacityLimiter(threads)
+
+    async def run(self, work: Callable[[], T]) -> T:
+        return await to_thread.run_sync(work, limiter=self.limiter)
+
+
+def get_bulk(request: Request) -> Bulk:
+    bulk: Bulk = request.app.state.bulk
+    return bulk
+
+
+BulkDep = Annotated[Bulk, Depends(get_bulk)]
 
 
 def get_refresher(request: Request) -> Refresher | None:

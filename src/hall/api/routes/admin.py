@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
-from starlette.concurrency import run_in_threadpool
 
 from hall.admin import (
     HALL_TIMEZONE,
@@ -59,6 +58,7 @@ from hall.api.admin_schemas import (
 from hall.api.deps import (
     AccountsDep,
     AdminDep,
+    BulkDep,
     EditorDep,
     EngineDep,
     RefresherDep,
@@ -507,6 +507,7 @@ async def put_bank(
     who: EditorDep,
     store: StoreDep,
     refresher: RefresherDep,
+    bulk: BulkDep,
     bank: BankName,
     dry_run: bool = False,
 ) -> BankSavedPublic:
@@ -518,9 +519,9 @@ async def put_bank(
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise AdminInvalid("text: not UTF-8") from None
-    diff = await run_in_threadpool(diff_bank, store, parsed, text)
+    diff = await bulk.run(lambda: diff_bank(store, parsed, text))
     if not dry_run and diff.changed:
-        await run_in_threadpool(lambda: save_bank(store, parsed, text, by=who.name))
+        await bulk.run(lambda: save_bank(store, parsed, text, by=who.name))
         _changed(refresher)
     return BankSavedPublic(
         bank=parsed.value,
@@ -568,6 +569,7 @@ async def import_bank_file(
     store: StoreDep,
     refresher: RefresherDep,
     settings: SettingsDep,
+    bulk: BulkDep,
     bank: BankName,
     file: Annotated[UploadFile, File(description="The lexicon file, UTF-8.")],
     format: Annotated[str, Form(max_length=16)] = "native",
@@ -577,7 +579,7 @@ async def import_bank_file(
     data = await file.read(settings.import_max_file_bytes + 1)
     if len(data) > settings.import_max_file_bytes:
         raise AdminInvalid(f"file: over {settings.import_max_file_bytes} bytes")
-    added, removed = await run_in_threadpool(
+    added, removed = await bulk.run(
         lambda: import_text(
             store,
             parsed,
@@ -607,12 +609,13 @@ async def upload_import(
     who: EditorDep,
     store: StoreDep,
     settings: SettingsDep,
+    bulk: BulkDep,
     file: Annotated[UploadFile, File(description="JSONL, JSON, CSV, XLSX, gdzwfw or sczwfw.")],
     format: Annotated[str, Form(max_length=16)] = "auto",
     retire_missing: Annotated[bool, Form()] = False,
 ) -> ImportPublic:
     data = await file.read(settings.import_max_file_bytes + 1)
-    preview = await run_in_threadpool(
+    preview = await bulk.run(
         lambda: preview_import(
             store,
             settings,
@@ -641,14 +644,15 @@ UploadId = Annotated[str, Path(max_length=64)]
     response_model=ImportPublic,
     summary="Commit a previewed import (all or nothing)",
 )
-def commit_upload(
+async def commit_upload(
     who: EditorDep,
     store: StoreDep,
     settings: SettingsDep,
     refresher: RefresherDep,
+    bulk: BulkDep,
     upload_id: UploadId,
 ) -> ImportPublic:
-    result = commit_import(store, settings, upload_id, by=who.name)
+    result = await bulk.run(lambda: commit_import(store, settings, upload_id, by=who.name))
     _changed(refresher)
     return ImportPublic.from_report(
         result.report, filename=result.path, fmt=result.format.value, ignored=result.ignored_fields
@@ -667,13 +671,16 @@ def discard_upload(_: EditorDep, store: StoreDep, upload_id: UploadId) -> Respon
     response_class=Response,
     responses={200: {"content": {"application/x-ndjson": {}, "text/csv": {}}}},
 )
-def export(
+async def export(
     _: ViewerDep,
     store: StoreDep,
+    bulk: BulkDep,
     format: Annotated[str, Query(description="jsonl, json, csv or xlsx")] = "jsonl",
     active_only: bool = False,
 ) -> Response:
-    data, media_type, filename = export_catalogue(store, format, include_retired=not active_only)
+    data, media_type, filename = await bulk.run(
+        lambda: export_catalogue(store, format, include_retired=not active_only)
+    )
     return Response(
         data,
         media_type=media_type,

@@ -51,6 +51,7 @@ from hall.api.deps import (
     CSRF_FIELD,
     AccountsDep,
     AdminDep,
+    BulkDep,
     EditorDep,
     RefresherDep,
     SettingsDep,
@@ -958,25 +959,26 @@ def lexicon_page(
 
 
 @router.post("/lexicons/{bank}", response_class=HTMLResponse)
-def lexicon_save(
+async def lexicon_save(
     request: Request,
     who: EditorDep,
     store: StoreDep,
     refresher: RefresherDep,
+    bulk: BulkDep,
     bank: Annotated[str, Path(max_length=32)],
     text: Annotated[str, Form(max_length=4 * 1024 * 1024)] = "",
     action: Annotated[str, Form(max_length=16)] = "preview",
 ) -> Response:
     parsed = parse_bank(bank)
     try:
-        diff = diff_bank(store, parsed, text)
+        diff = await bulk.run(lambda: diff_bank(store, parsed, text))
     except LexiconError as exc:
         return _bank_page(request, store, parsed, text=text, error=str(exc), status=422)
     if action != "save":
         return _bank_page(request, store, parsed, text=text, diff=diff)
     if not diff.changed:
         return _done(f"/admin/lexicons/{parsed.value}", "unchanged")
-    save_bank(store, parsed, text, by=who.name)
+    await bulk.run(lambda: save_bank(store, parsed, text, by=who.name))
     _poke(refresher)
     return _done(f"/admin/lexicons/{parsed.value}", "bank-saved")
 
@@ -988,6 +990,7 @@ async def lexicon_import(
     store: StoreDep,
     settings: SettingsDep,
     refresher: RefresherDep,
+    bulk: BulkDep,
     bank: Annotated[str, Path(max_length=32)],
     file: Annotated[UploadFile, File()],
     format: Annotated[str, Form(max_length=16)] = "native",
@@ -998,7 +1001,7 @@ async def lexicon_import(
     try:
         if len(data) > settings.import_max_file_bytes:
             raise AdminInvalid(f"文件超过{settings.import_max_file_bytes}字节")
-        await run_in_threadpool(
+        await bulk.run(
             lambda: import_text(
                 store,
                 parsed,
@@ -1051,6 +1054,7 @@ async def import_upload(
     who: EditorDep,
     store: StoreDep,
     settings: SettingsDep,
+    bulk: BulkDep,
     file: Annotated[UploadFile, File()],
     format: Annotated[str, Form(max_length=16)] = "auto",
     retire_missing: Annotated[bool, Form()] = False,
@@ -1059,7 +1063,7 @@ async def import_upload(
     error = None
     preview = None
     try:
-        preview = await run_in_threadpool(
+        preview = await bulk.run(
             lambda: preview_import(
                 store,
                 settings,
@@ -1086,26 +1090,28 @@ async def import_upload(
 
 
 @router.post("/import/{upload_id}/commit", response_class=HTMLResponse)
-def import_commit(
+async def import_commit(
     request: Request,
     who: EditorDep,
     store: StoreDep,
     settings: SettingsDep,
     refresher: RefresherDep,
+    bulk: BulkDep,
     upload_id: Annotated[str, Path(max_length=64)],
 ) -> Response:
-    commit_import(store, settings, upload_id, by=who.name)
+    await bulk.run(lambda: commit_import(store, settings, upload_id, by=who.name))
     _poke(refresher)
     return _done("/admin/import", "imported")
 
 
 @router.get("/export")
-def export(
+async def export(
     who: ViewerDep,
     store: StoreDep,
+    bulk: BulkDep,
     format: Annotated[str, Query(max_length=16)] = "jsonl",
 ) -> Response:
-    data, media_type, filename = export_catalogue(store, format)
+    data, media_type, filename = await bulk.run(lambda: export_catalogue(store, format))
     return Response(
         data,
         media_type=media_type,
