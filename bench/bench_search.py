@@ -162,6 +162,10 @@ def main() -> int:
             f"{mine.top3:.1%}, MRR {mine.mrr:.3f}, answered correctly {mine.answered_correct:.1%}"
             f"; no-match declined {theirs.declined:.1%}"
         )
+        print(
+            f"  i深圳 as shown there: first {mine.shown_top1:.1%}, in first 3 "
+            f"{mine.shown_top3:.1%}, declined {mine.declined_real:.1%}"
+        )
     print(BASELINES)
 
     with store.session(commit=False) as session:
