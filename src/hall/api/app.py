@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -134,6 +135,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             speaker = app.state.speaker
             if speaker is not None:
                 speaker.rate = snapshot.persona.voice_rate or settings.speech_rate
+            # The model, the libraries and the snapshot (some 700,000 objects) live as long as
+            # the process or the snapshot: out of the collector's sight. A full collection over
+            # them held the GIL for 300 ms, a stall for every question in flight while an edit
+            # went live (bench/bench_swaps.py). Reference counting still frees an old snapshot.
+            gc.freeze()
 
         swapped(app.state.engine.snapshot)
         # Edits made by any process reach this one within the interval (hall.guide.live).
@@ -153,6 +159,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             yield
         finally:
             app.state.refresher.close()
+            gc.unfreeze()  # what this app kept is the collector's again
             maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
