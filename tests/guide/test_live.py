@@ -182,3 +182,34 @@ def test_swaps_under_concurrent_questions_never_mix_two_snapshots(
         ), answer.query
     with store.session(commit=False) as session:
         assert get_matter(session, "HD-0101").record.code == "HD-0101"
+
+
+def test_a_rebuild_gives_way_to_the_questions_being_answered(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresher rebuilds in a background block whose loops (the index's texts, the
+    normaliser's words) call give_way; asking marks a question in flight."""
+    from hall import background
+    from hall.lexicons import normalizer as normalizer_module
+    from hall.models import index as index_module
+
+    calls: dict[str, list[bool]] = {"index": [], "normaliser": []}  # inside a background block?
+
+    def spy(where: str) -> None:
+        calls[where].append(getattr(background._local, "until", None) is not None)
+
+    monkeypatch.setattr(index_module, "give_way", lambda: spy("index"))
+    monkeypatch.setattr(normalizer_module, "give_way", lambda: spy("normaliser"))
+    add_entries(engine.store, Bank.SYNONYMS, [SYNONYM], by="test")
+    assert Refresher(engine, interval_s=0.05).check()
+    assert len(calls["index"]) == len(engine.snapshot.matters)  # once a matter
+    assert len(calls["normaliser"]) > 100  # once a dictionary word
+    assert all(calls["index"] + calls["normaliser"])
+
+    in_flight: list[int] = []
+    real = engine._ask
+    monkeypatch.setattr(
+        engine, "_ask", lambda *a, **k: (in_flight.append(background._answering), real(*a, **k))[1]
+    )
+    assert engine.ask("出生医学证明").decision
+    assert in_flight == [1]

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
+from hall.background import answering
 from hall.guide.decision import Decision, Reason, Scope, Thresholds, decide
 from hall.guide.errors import EngineNotReady
 from hall.guide.hall_info import HallInfo, load_hall_info
@@ -537,7 +538,7 @@ class Engine:
 
         ``thresholds`` decide instead of the snapshot's (the test console's comparisons).
         """
-        with self.pinned():
+        with self.pinned(), answering():
             return self._ask(
                 query,
                 k=k,

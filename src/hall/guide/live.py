@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from hall.background import in_background
 from hall.guide.engine import Engine, Snapshot
 
 __all__ = ["Refresher"]
@@ -71,7 +72,8 @@ class Refresher:
             return False
         before = self.engine.snapshot if self.engine.ready else None
         started = time.perf_counter()
-        self.engine.refresh()
+        with in_background():  # its long loops let the questions in flight go first
+            self.engine.refresh()
         after = self.engine.snapshot
         if after is before:
             return False

@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from hall.background import give_way
 from hall.lexicons.automaton import Match, PhraseMatcher
 from hall.lexicons.lexicon_set import LexiconSet
 from hall.lexicons.pinyin import PinyinDecoder, PinyinIndex, general_readings
@@ -145,6 +146,7 @@ class Normalizer:
             if len(w) >= 3 and ("不" in w or "没" in w)
         )
         for word in sorted(w for w in words if len(w) >= 2 and " " not in w):
+            give_way()  # a rebuild beside requests lets the questions in flight go first
             tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0), 2000))
 
         blocked = PhraseMatcher(
@@ -162,6 +164,7 @@ class Normalizer:
 
         pinyin_vocab = set(words)
         for word in self.vocabulary:
+            give_way()
             pinyin_vocab.update(t for t in tokenizer.lcut(self._clean(word), HMM=False))
         drop = self.lexicons.particles | self.lexicons.stopwords
         colloquial = PhraseMatcher(

@@ -21,6 +21,8 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
+from hall.background import give_way
+
 __all__ = ["PinyinDecoder", "PinyinIndex", "char_pinyin", "general_readings"]
 
 _LETTERS = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
@@ -138,6 +140,7 @@ class PinyinIndex:
         self.decoder = decoder
         found: dict[str, list[tuple[float, str]]] = {}
         for word in set(vocabulary):
+            give_way()  # a rebuild beside requests lets the questions in flight go first
             if len(word) >= 2 and _HANZI.fullmatch(word):
                 found.setdefault(word_pinyin(word), []).append((-weight(word), word))
         # Every word of a sound, the heaviest first; ties go by the word, so that every process

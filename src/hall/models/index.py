@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hall.background import give_way
 from hall.lexicons import Normalized, Normalizer
 from hall.models.encoder import Encoder, QueryCache, Vectors
 from hall.models.errors import IndexCorrupt, IndexNotBuilt
@@ -174,6 +175,7 @@ def _units(
     """Every searchable text of every matter, normalised (``memo`` spares repeated work)."""
     units: list[Unit] = []
     for position, matter in enumerate(matters):
+        give_way()  # a rebuild beside requests lets the questions in flight go first
         r = matter.record
         texts: list[tuple[str, str]] = [("title", r.title)]
         texts += [("alias", a) for a in r.aliases]
