@@ -16,49 +16,21 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hall"
 
+#: What every layer above them may import.
+BASE = {"settings", "errors", "background"}
 ALLOWED: dict[str, set[str]] = {
     "settings": set(),
     "errors": set(),
     "background": set(),
-    "store": {"settings", "errors", "background"},
-    "importers": {"settings", "errors", "background", "store"},
-    "lexicons": {"settings", "errors", "background", "store"},
-    "models": {"settings", "errors", "background", "store", "lexicons"},
-    "guide": {"settings", "errors", "background", "store", "lexicons", "models"},
-    "admin": {
-        "settings",
-        "errors",
-        "background",
-        "store",
-        "importers",
-        "lexicons",
-        "models",
-        "guide",
-    },
-    "api": {
-        "settings",
-        "errors",
-        "background",
-        "store",
-        "importers",
-        "lexicons",
-        "models",
-        "guide",
-        "admin",
-    },
+    "store": BASE,
+    "importers": BASE | {"store"},
+    "lexicons": BASE | {"store"},
+    "models": BASE | {"store", "lexicons"},
+    "guide": BASE | {"store", "lexicons", "models"},
+    "admin": BASE | {"store", "importers", "lexicons", "models", "guide"},
+    "api": BASE | {"store", "importers", "lexicons", "models", "guide", "admin"},
     "data": set(),
-    "cli": {
-        "settings",
-        "errors",
-        "background",
-        "store",
-        "importers",
-        "lexicons",
-        "models",
-        "guide",
-        "admin",
-        "api",
-    },
+    "cli": BASE | {"store", "importers", "lexicons", "models", "guide", "admin", "api"},
     "__main__": {"cli"},
 }
 # Heavy or web libraries a lower layer must never pull in at import time.

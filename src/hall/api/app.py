@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from anyio import CapacityLimiter, to_thread
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from hall import __version__
 from hall.admin import Accounts
-from hall.api.deps import Bulk
+from hall.api.deps import Threads
 from hall.api.errors import install_handlers
 from hall.api.middleware import (
     PublicCORS,
@@ -110,9 +110,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         # Sync routes run in anyio's thread pool: bound it, so a burst queues in order.
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         # A fetch of audio waits for its synthesis (seconds): on threads of its own.
-        app.state.speech_threads = CapacityLimiter(settings.speech_queue)
+        app.state.speech_threads = Threads(settings.speech_queue)
         # Imports, exports and bank saves (seconds to minutes): on threads of their own too.
-        app.state.bulk = Bulk(settings.bulk_threads)
+        app.state.bulk = Threads(settings.bulk_threads)
         app.state.store = store or Store.from_settings(settings)
         app.state.store.migrate()
         app.state.accounts = Accounts(app.state.store, settings)

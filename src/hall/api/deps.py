@@ -19,7 +19,6 @@ __all__ = [
     "CSRF_HEADER",
     "AccountsDep",
     "AdminDep",
-    "Bulk",
     "BulkDep",
     "DialogueDep",
     "EditorDep",
@@ -29,7 +28,9 @@ __all__ = [
     "SessionDep",
     "SettingsDep",
     "SpeakerDep",
+    "SpeechThreadsDep",
     "StoreDep",
+    "Threads",
     "ViewerDep",
     "require",
     "signed_in",
@@ -98,10 +99,11 @@ def get_accounts(request: Request) -> Accounts:
 T = TypeVar("T")
 
 
-class Bulk:
-    """Long admin jobs (a catalogue import or export, a lexicon file or a whole bank saved) run
-    on threads of their own, ``HALL_BULK_THREADS`` at a time, the rest queued: an import of
-    thousands of matters never holds one of the threads citizens' questions wait on."""
+class Threads:
+    """Threads of their own for work that takes seconds: so many at a time, the rest queued, and
+    never one of the ``HALL_REQUEST_THREADS`` citizens' questions wait on. Two pools: long admin
+    jobs (``HALL_BULK_THREADS``: a catalogue import or export, a lexicon file, a whole bank
+    saved) and fetches of audio waiting for their synthesis (``HALL_SPEECH_QUEUE``)."""
 
     def __init__(self, threads: int) -> None:
         self.limiter = CapacityLimiter(threads)
@@ -110,12 +112,18 @@ class Bulk:
         return await to_thread.run_sync(work, limiter=self.limiter)
 
 
-def get_bulk(request: Request) -> Bulk:
-    bulk: Bulk = request.app.state.bulk
+def get_bulk(request: Request) -> Threads:
+    bulk: Threads = request.app.state.bulk
     return bulk
 
 
-BulkDep = Annotated[Bulk, Depends(get_bulk)]
+def get_speech_threads(request: Request) -> Threads:
+    threads: Threads = request.app.state.speech_threads
+    return threads
+
+
+BulkDep = Annotated[Threads, Depends(get_bulk)]
+SpeechThreadsDep = Annotated[Threads, Depends(get_speech_threads)]
 
 
 def get_refresher(request: Request) -> Refresher | None:

@@ -6,12 +6,11 @@ import re
 from functools import partial
 from typing import Annotated
 
-from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import FileResponse
 from pydantic import AfterValidator
 
-from hall.api.deps import SpeakerDep
+from hall.api.deps import SpeakerDep, SpeechThreadsDep
 from hall.api.ratelimit import rate_limit
 from hall.api.schemas import ErrorPublic
 from hall.settings import SPEECH_SPEEDS
@@ -51,9 +50,9 @@ def _step(speed: float) -> float:
     },
 )
 async def speech(
-    request: Request,
     name: Annotated[str, Path(max_length=80)],
     speaker: SpeakerDep,
+    threads: SpeechThreadsDep,
     speed: Annotated[
         float,
         Query(
@@ -71,10 +70,7 @@ async def speech(
     fmt = match.group("fmt")
     # Synthesis blocks on the speech thread: keep the event loop free meanwhile, and wait on
     # threads of speech's own, so listeners never hold the few that answer questions.
-    path = await to_thread.run_sync(
-        partial(speaker.audio, match.group("id"), fmt, speed=speed),
-        limiter=request.app.state.speech_threads,
-    )
+    path = await threads.run(partial(speaker.audio, match.group("id"), fmt, speed=speed))
     return FileResponse(
         path,
         media_type=MEDIA[fmt],
