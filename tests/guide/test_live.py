@@ -17,7 +17,14 @@ from hall.guide.persona import Persona, save_persona
 from hall.importers import load_demo
 from hall.lexicons import Bank, Entry, add_entries, remove_entries
 from hall.settings import Settings
-from hall.store import Store, add_question, get_matter, remove_question
+from hall.store import (
+    MatterRecord,
+    Store,
+    add_question,
+    get_matter,
+    remove_question,
+    upsert_matters,
+)
 
 SYNONYM = Entry("出生医学证明", "出生医学证明=娃娃的出生纸")
 
@@ -68,10 +75,25 @@ def test_a_catalogue_change_keeps_the_normaliser_and_lexicons(engine: Engine, st
     engine.refresh()
     after = engine.snapshot
     assert after.index is not before.index
+    assert after.normalizer is before.normalizer  # a question is no title
     assert after.lexicons is before.lexicons
     assert after.persona is before.persona
     assert after.questions == before.questions + 1
     assert engine.ask("屋里头要添个小娃娃咋个登记").results[0].code == "HD-0101"
+
+
+def test_a_new_titles_words_read_pinyin_at_once(engine: Engine, store: Store) -> None:
+    """The titles' words help read pinyin sentences: a new title brings its words."""
+    before = engine.snapshot
+    assert "药师" not in engine.ask("zhiye yaoshi zhuce").normalized
+    with store.session() as session:
+        record = get_matter(session, "HD-0101").record
+    edited = MatterRecord.model_validate({**record.to_dict(), "title": "执业药师首次注册"})
+    with store.session() as session:
+        upsert_matters(session, [edited])
+    engine.refresh()
+    assert engine.snapshot.normalizer is not before.normalizer
+    assert "药师" in engine.ask("zhiye yaoshi zhuce").normalized
 
 
 def test_a_lexicon_change_rebuilds_normaliser_and_index(engine: Engine, store: Store) -> None:

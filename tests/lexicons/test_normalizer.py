@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 
 from hall.lexicons import Fired, LexiconSet, Normalizer
 
+#: Titles whose words read pinyin sentences (two of them hold 药师, one 钥匙).
+TITLES = ("执业药师首次注册", "执业药师变更注册", "车辆钥匙遗失补办")
+
 # query -> tokens; a canonical form written "=word" is read from the synonym files
 TOKENS = [
     ("ＡＢＣ１２３", ["abc123"], "full-width"),
@@ -274,3 +277,20 @@ def test_a_question_form_leaves_no_negation_behind(
 
 def test_a_real_negation_stays(normalizer: Normalizer) -> None:
     assert "不想" in normalizer.normalize("不想注销公司").text
+
+
+@pytest.mark.parametrize(
+    ("titles", "plain"),
+    [
+        pytest.param((), "职业要是注册", id="jiebas-commoner-words-without-titles"),
+        # 执业 and 药师 are in more titles than 职业 and 钥匙, jieba's commoner words
+        pytest.param(TITLES, "执业药师注册", id="the-titles-words"),
+    ],
+)
+def test_the_titles_words_read_pinyin_sentences(
+    titles: tuple[str, ...], plain: str, shipped: LexiconSet
+) -> None:
+    normalizer = Normalizer(shipped, titles=titles).load()
+    assert normalizer.normalize("zhiye yaoshi zhuce").plain == plain
+    # and only that: a title's word is no new dictionary word of the tokenizer
+    assert normalizer.segment("药师") == Normalizer(shipped).load().segment("药师")

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hall.lexicons.pinyin import PinyinIndex, char_pinyin, word_pinyin
+from hall.lexicons.pinyin import (
+    PinyinDecoder,
+    PinyinIndex,
+    char_pinyin,
+    typed_breaks,
+    word_pinyin,
+)
 
 VOCABULARY = ["公积金", "公基金", "公机金", "提取", "驾驶证", "驾使证", "身份证", "社保"]
 WEIGHTS = {"公积金": 5.0, "驾驶证": 1.0, "驾使证": 1.0}
@@ -93,3 +99,81 @@ def test_word_pinyin_is_toneless() -> None:
 def test_char_pinyin(char: str, reading: str) -> None:
     """A hanzi pypinyin cannot read stands for itself: it sounds like no vocabulary word."""
     assert char_pinyin(char) == reading
+
+
+# -- sentences: the decoder --------------------------------------------------------------------
+
+#: A small general dictionary (word -> frequency), as jieba's reads: 五保 is no word of it, so
+#: the hall's vocabulary must bring it, and single characters are cheap.
+GENERAL = {
+    "退": 3000,
+    "伍": 500,
+    "退伍": 200,
+    "报": 4000,
+    "到": 90000,
+    "报道": 3000,
+    "看": 30000,
+    "门": 5000,
+    "们": 60000,
+    "真": 20000,
+    "诊": 200,
+    "钥匙": 900,
+    "药师": 150,
+    "要是": 8000,
+    "执业": 300,
+}
+
+
+def decoder(vocabulary: list[str], weights: dict[str, float] | None = None) -> PinyinDecoder:
+    readings = {word_pinyin(word): (word, float(count)) for word, count in GENERAL.items()}
+    chosen = weights or {}
+    return PinyinDecoder(readings, vocabulary, total=1e6, weight=lambda word: chosen.get(word, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "vocabulary", "rewritten"),
+    [
+        # 五保 is the hall's word, but the citizen's space parts 退伍 from 报到
+        pytest.param("tuiwu baodao", ["五保", "报到"], "退伍报到", id="a-space-parts-words"),
+        pytest.param("tuiwubaodao", ["五保", "报到"], "退五保到", id="without-it-unigrams-rule"),
+        # one syllable a chunk: the spaces part syllables, not words
+        pytest.param("tui wu bao dao", ["五保", "报到"], "退五保到", id="spaced-syllables"),
+        # a word of the hall may span whole chunks
+        pytest.param("zhiye yaoshi", ["执业药师"], "执业药师", id="spans-whole-chunks"),
+        pytest.param("kan menzhen", ["门诊"], "看门诊", id="the-halls-word-wins-its-sound"),
+    ],
+)
+def test_sentences_keep_to_the_citizens_spaces(
+    text: str, vocabulary: list[str], rewritten: str
+) -> None:
+    result, _ = PinyinIndex([], weight=lambda w: 0.0, decoder=decoder(vocabulary)).letters(text)
+    assert result == rewritten
+
+
+@pytest.mark.parametrize(
+    ("weights", "word"),
+    [
+        pytest.param({"药师": 2.0, "钥匙": 1.0}, "药师", id="heavier-wins"),
+        pytest.param({"药师": 1.0, "钥匙": 2.0}, "钥匙", id="heavier-wins-2"),
+        pytest.param({}, "药师", id="tie-by-code-point"),  # 药 U+836F < 钥 U+94A5
+    ],
+)
+def test_of_the_halls_words_of_one_sound_the_heaviest_wins(
+    weights: dict[str, float], word: str
+) -> None:
+    for order in (["药师", "钥匙"], ["钥匙", "药师"]):
+        assert decoder(order, weights).decode("yaoshi") == [word]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "breaks"),
+    [
+        (["tuiwu", "baodao"], {5}),
+        (["wo", "yao", "ban", "juzhuzheng"], {2, 5, 8}),
+        (["ge", "ren", "suo", "de", "shui"], set()),
+        (["gongjijin"], set()),
+    ],
+    ids=["words", "mixed", "syllables", "one-run"],
+)
+def test_typed_breaks(chunks: list[str], breaks: set[int]) -> None:
+    assert typed_breaks(chunks) == breaks

@@ -466,14 +466,19 @@ class Engine:
                 for w in (*matters[code].record.aliases, *matters[code].record.keywords)
             )
         )
+        titles = tuple(sorted({matter.record.title for matter in matters.values()}))
         if (
             old is not None
             and old.normalizer.vocabulary == vocabulary
+            and old.normalizer.titles == titles
             and all(old.lexicons.bank(b) == lexicons.bank(b) for b in Bank if b not in _UNREAD)
         ):
             return old.normalizer
         return Normalizer(
-            lexicons, vocabulary=vocabulary, cache_dir=self.settings.data_dir / "cache"
+            lexicons,
+            vocabulary=vocabulary,
+            titles=titles,
+            cache_dir=self.settings.data_dir / "cache",
         ).load()
 
     # -- asking ---------------------------------------------------------------------------

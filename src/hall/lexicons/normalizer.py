@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -100,10 +101,14 @@ class Normalizer:
         lexicons: LexiconSet,
         *,
         vocabulary: Iterable[str] = (),
+        titles: Iterable[str] = (),
         cache_dir: Path | None = None,
     ) -> None:
         self.lexicons = lexicons
         self.vocabulary = tuple(dict.fromkeys(w.strip() for w in vocabulary if w and w.strip()))
+        #: The catalogue's titles: their words help read pinyin sentences ("kan menzhen":
+        #: 门诊, not 们真) and nothing else, so that a title is never a new dictionary word.
+        self.titles = tuple(dict.fromkeys(t.strip() for t in titles if t and t.strip()))
         self.cache_dir = cache_dir
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
@@ -166,6 +171,18 @@ class Normalizer:
         for word in self.vocabulary:
             give_way()
             pinyin_vocab.update(t for t in tokenizer.lcut(self._clean(word), HMM=False))
+        in_titles: Counter[str] = Counter()  # title word -> how many titles hold it
+        for title in self.titles:
+            give_way()
+            in_titles.update(set(tokenizer.lcut(self._clean(title), HMM=False)))
+
+        def reading_weight(word: str) -> float:
+            # Our own words (lexicons, aliases, keywords) first: 高龄, not the place name 高陵;
+            # then the words more titles hold: 药师, not 钥匙 (jieba's commoner word)
+            if word in pinyin_vocab:
+                return 1e15 + weight(word)
+            return in_titles[word] * 1e7 + float(base_freq.get(word, 0))
+
         drop = self.lexicons.particles | self.lexicons.stopwords
         colloquial = PhraseMatcher(
             (self._clean(said), self._clean(official))
@@ -180,7 +197,10 @@ class Normalizer:
                 pinyin_vocab,
                 weight=weight,
                 decoder=PinyinDecoder(
-                    general_readings(base_freq), pinyin_vocab, total=float(base_total)
+                    general_readings(base_freq),
+                    pinyin_vocab | in_titles.keys(),
+                    total=float(base_total),
+                    weight=reading_weight,
                 ),
             ),
             freq=freq,

@@ -6,9 +6,11 @@ like one (and differ from it in at most one character) are replaced by it.
 
 A run the vocabulary alone cannot spell ("gongzuo meile zenme ling shiye baoxianjin") is decoded
 as a sentence by :class:`PinyinDecoder`: the cheapest path over the splits of its letters into
-words of the hall's vocabulary and of jieba's general dictionary, each word costing the negative
-log of its frequency (the vocabulary's words weighing as common words), so the splits and the
-homophones that read most naturally win (an input method's unigram model).
+words of the hall's vocabulary (its lexicons, aliases, keywords and the words of its titles) and
+of jieba's general dictionary, each word costing the negative log of its frequency (the
+vocabulary's words weighing as common words), so the splits and the homophones that read most
+naturally win (an input method's unigram model). The citizen's spaces count where they part
+words rather than syllables: a word crossing one spans whole chunks.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
 from hall.background import give_way
 
-__all__ = ["PinyinDecoder", "PinyinIndex", "char_pinyin", "general_readings"]
+__all__ = ["PinyinDecoder", "PinyinIndex", "char_pinyin", "general_readings", "typed_breaks"]
 
 _LETTERS = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
 _HANZI = re.compile(r"[\u4e00-\u9fff]+")
@@ -80,35 +82,48 @@ class PinyinDecoder:
         vocabulary: Iterable[str],
         *,
         total: float,
+        weight: Callable[[str], float] | None = None,
     ) -> None:
         self.total = max(total, 1.0)
         table: dict[str, tuple[str, float]] = {
             reading: (word, self._cost(count)) for reading, (word, count) in general.items()
         }
-        boost = self._cost(self.VOCABULARY_FREQ)
-        for word in sorted(set(vocabulary)):
+        # Of the hall's words sharing a sound, the heaviest (``weight``; then the first by code
+        # point, the same in every process) takes it: 身份证, not a catalogue's odd 身分证.
+        own: dict[str, tuple[float, str]] = {}
+        for word in set(vocabulary):
             if len(word) >= 2 and _HANZI.fullmatch(word):
-                reading = word_pinyin(word)
-                current = table.get(reading)
-                cost = min(boost, current[1]) if current else boost
-                if current is None or cost < current[1] or current[0] != word:
-                    # the hall's own word wins its sound over a general homophone
-                    table[reading] = (word, cost if current is None else min(cost, current[1]))
+                reading, rank = word_pinyin(word), (-(weight(word) if weight else 0.0), word)
+                if reading not in own or rank < own[reading]:
+                    own[reading] = rank
+        boost = self._cost(self.VOCABULARY_FREQ)
+        for reading, (_, word) in own.items():
+            # the hall's own word wins its sound over a general homophone
+            current = table.get(reading)
+            table[reading] = (word, boost if current is None else min(boost, current[1]))
         self.table = table
         self._max_key = max((len(k) for k in table), default=0)
 
     def _cost(self, count: float) -> float:
         return -math.log(max(count, 1.0) / self.total)
 
-    def decode(self, letters: str) -> list[str] | None:
-        """The cheapest words spelling ``letters`` (no spaces), or None if none can."""
+    def decode(self, letters: str, breaks: Collection[int] = ()) -> list[str] | None:
+        """The cheapest words spelling ``letters`` (no spaces), or None if none can; a word
+        crossing one of the ``breaks`` (offsets into ``letters``, see :func:`typed_breaks`)
+        spans whole chunks."""
         n = len(letters)
         if not n:
             return None
         best: list[tuple[float, list[str]] | None] = [None] * (n + 1)
         best[0] = (0.0, [])
+        edges = {0, n, *breaks}
+        floor = 0  # the last break before ``end``
         for end in range(1, n + 1):
+            if end - 1 in breaks:
+                floor = end - 1
             for start in range(max(0, end - self._max_key), end):
+                if not _aligned(start, end, floor, edges):
+                    continue
                 head = best[start]
                 found = self.table.get(letters[start:end])
                 if head is None or found is None:
@@ -119,6 +134,26 @@ class PinyinDecoder:
                     best[end] = (cost, [*head[1], found[0]])
         last = best[n]
         return None if last is None else last[1]
+
+
+def _aligned(start: int, end: int, floor: int, edges: Collection[int]) -> bool:
+    """Whether a word over ``letters[start:end]`` keeps to the typed breaks (``floor``, the last
+    one before ``end``; ``edges``, all of them and both ends): it lies inside one chunk, or
+    spans whole chunks ("shiye baoxianjin": 失业保险金; "tuiwu baodao": no 五保)."""
+    return start >= floor or (start in edges and end in edges)
+
+
+def typed_breaks(chunks: Sequence[str]) -> frozenset[int]:
+    """Where the citizen's spaces fall in the letters run together, when they part words
+    ("tuiwu baodao": 退伍 报到, never 退 五保 到); none when every chunk is one syllable
+    ("ge ren suo de shui": the spaces part syllables, not words)."""
+    if len(chunks) < 2 or all(_syllables(chunk) == 1 for chunk in chunks):
+        return frozenset()
+    offsets, position = set(), 0
+    for chunk in chunks[:-1]:
+        position += len(chunk)
+        offsets.add(position)
+    return frozenset(offsets)
 
 
 class PinyinIndex:
@@ -156,10 +191,16 @@ class PinyinIndex:
 
         def replace(match: re.Match[str]) -> str:
             run = match.group(0)
-            letters = run.replace(" ", "")
-            words = self._split(letters)
+            chunks = run.split()
+            letters, breaks = "".join(chunks), typed_breaks(chunks)
+            # the hall's words first, where they can, along the citizen's spaces if they can
+            words = self._split(letters, breaks)
+            if words is None and breaks:
+                words = self._split(letters)
             if words is None and self.decoder is not None and _syllables(letters) >= 2:
-                words = self.decoder.decode(letters)
+                words = self.decoder.decode(letters, breaks)
+                if words is None and breaks:
+                    words = self.decoder.decode(letters)
             if words is None:
                 return run
             hanzi = "".join(words)
@@ -168,13 +209,20 @@ class PinyinIndex:
 
         return _LETTERS.sub(replace, text), changes
 
-    def _split(self, letters: str) -> list[str] | None:
-        """The fewest vocabulary words whose pinyin spells ``letters`` exactly, if any."""
+    def _split(self, letters: str, breaks: Collection[int] = ()) -> list[str] | None:
+        """The fewest vocabulary words whose pinyin spells ``letters`` exactly, if any, keeping
+        to the ``breaks`` as :meth:`PinyinDecoder.decode` does."""
         n = len(letters)
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
+        edges = {0, n, *breaks}
+        floor = 0
         for end in range(1, n + 1):
+            if end - 1 in breaks:
+                floor = end - 1
             for start in range(max(0, end - self._max_key), end):
+                if not _aligned(start, end, floor, edges):
+                    continue
                 head = best[start]
                 word = self.words.get(letters[start:end])
                 if head is not None and word is not None:
