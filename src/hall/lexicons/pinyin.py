@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -116,31 +116,32 @@ class PinyinDecoder:
             return None
         best: list[tuple[float, list[str]] | None] = [None] * (n + 1)
         best[0] = (0.0, [])
-        edges = {0, n, *breaks}
-        floor = 0  # the last break before ``end``
-        for end in range(1, n + 1):
-            if end - 1 in breaks:
-                floor = end - 1
-            for start in range(max(0, end - self._max_key), end):
-                if not _aligned(start, end, floor, edges):
-                    continue
-                head = best[start]
-                found = self.table.get(letters[start:end])
-                if head is None or found is None:
-                    continue
-                cost = head[0] + found[1]
-                current = best[end]
-                if current is None or cost < current[0]:
-                    best[end] = (cost, [*head[1], found[0]])
+        for start, end in _spans(n, self._max_key, breaks):
+            head = best[start]
+            found = self.table.get(letters[start:end])
+            if head is None or found is None:
+                continue
+            cost = head[0] + found[1]
+            current = best[end]
+            if current is None or cost < current[0]:
+                best[end] = (cost, [*head[1], found[0]])
         last = best[n]
         return None if last is None else last[1]
 
 
-def _aligned(start: int, end: int, floor: int, edges: Collection[int]) -> bool:
-    """Whether a word over ``letters[start:end]`` keeps to the typed breaks (``floor``, the last
-    one before ``end``; ``edges``, all of them and both ends): it lies inside one chunk, or
-    spans whole chunks ("shiye baoxianjin": 失业保险金; "tuiwu baodao": no 五保)."""
-    return start >= floor or (start in edges and end in edges)
+def _spans(n: int, longest: int, breaks: Collection[int]) -> Iterator[tuple[int, int]]:
+    """The (start, end) of every word a split of ``n`` letters may hold, by ascending end (the
+    order a best-path search fills its table in): at most ``longest`` letters, and keeping to
+    the typed ``breaks``: inside one chunk, or spanning whole chunks ("shiye baoxianjin":
+    失业保险金; "tuiwu baodao": no 五保)."""
+    edges = {0, n, *breaks}
+    floor = 0  # the last break before ``end``
+    for end in range(1, n + 1):
+        if end - 1 in breaks:
+            floor = end - 1
+        for start in range(max(0, end - longest), end):
+            if start >= floor or (start in edges and end in edges):
+                yield start, end
 
 
 def typed_breaks(chunks: Sequence[str]) -> frozenset[int]:
@@ -215,21 +216,14 @@ class PinyinIndex:
         n = len(letters)
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
-        edges = {0, n, *breaks}
-        floor = 0
-        for end in range(1, n + 1):
-            if end - 1 in breaks:
-                floor = end - 1
-            for start in range(max(0, end - self._max_key), end):
-                if not _aligned(start, end, floor, edges):
-                    continue
-                head = best[start]
-                word = self.words.get(letters[start:end])
-                if head is not None and word is not None:
-                    candidate = [*head, word]
-                    current = best[end]
-                    if current is None or len(candidate) < len(current):
-                        best[end] = candidate
+        for start, end in _spans(n, self._max_key, breaks):
+            head = best[start]
+            word = self.words.get(letters[start:end])
+            if head is not None and word is not None:
+                candidate = [*head, word]
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
         return best[n]
 
     def homophones(
