@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -112,3 +113,26 @@ def test_docs_serve_html(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in response.text
+
+
+def _refreshers() -> int:
+    return sum(thread.name == "hall-refresher" for thread in threading.enumerate())
+
+
+def test_a_second_lifespan_on_one_app_closes_what_it_started(
+    store: Store, settings: Settings
+) -> None:
+    """A second client on a running app (as tests do) runs the lifespan twice: each run closes
+    its own refresher, and the outer run serves on with its own engine and store."""
+    threads = _refreshers()
+    app = create_app(settings, store=store)
+    with TestClient(app) as outer:
+        engine = app.state.engine
+        with TestClient(app) as inner:
+            assert inner.get("/healthz").status_code == 200
+            assert app.state.engine is not engine
+            assert _refreshers() == threads + 2
+        assert _refreshers() == threads + 1
+        assert app.state.engine is engine
+        assert outer.get("/healthz").json()["parts"]["engine"] == "ok"
+    assert _refreshers() == threads

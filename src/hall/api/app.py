@@ -82,13 +82,27 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def _maintain(app: FastAPI, settings: Settings) -> None:
+#: What a run of the lifespan puts on ``app.state``.
+_STATE = (
+    "speech_threads",
+    "bulk",
+    "store",
+    "accounts",
+    "engine",
+    "history",
+    "dialogue",
+    "speaker",
+    "refresher",
+)
+
+
+async def _maintain(store: Store, settings: Settings) -> None:
     """Purge expired conversations and old history, now and then, in every process (the deletes
     are idempotent: processes doing them at once only repeat each other)."""
     interval = settings.maintenance_minutes * 60
     while True:
         try:
-            purged = await run_in_threadpool(housekeeping, app.state.store, settings)
+            purged = await run_in_threadpool(housekeeping, store, settings)
             if purged.sessions or purged.questions:
                 log.info(
                     "purged %d expired conversations and %d old questions",
@@ -106,6 +120,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What a run of the lifespan starts, it closes: its own objects, not whatever
+        # ``app.state`` holds at shutdown. A second run on one app (a test entering a second
+        # client) would otherwise orphan the first run's refresher thread; and on leaving, the
+        # state an outer run set up is put back, so it goes on serving.
+        before = {name: getattr(app.state, name) for name in _STATE if hasattr(app.state, name)}
         own = store is None
         # Sync routes run in anyio's thread pool: bound it, so a burst queues in order.
         to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
@@ -113,26 +132,25 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.speech_threads = Threads(settings.speech_queue)
         # Imports, exports and bank saves (seconds to minutes): on threads of their own too.
         app.state.bulk = Threads(settings.bulk_threads)
-        app.state.store = store or Store.from_settings(settings)
-        app.state.store.migrate()
-        app.state.accounts = Accounts(app.state.store, settings)
-        app.state.engine = Engine(app.state.store, settings).load()
-        app.state.history = HistoryWriter(app.state.store).start()
+        opened = store or Store.from_settings(settings)
+        app.state.store = opened
+        opened.migrate()
+        app.state.accounts = Accounts(opened, settings)
+        engine = app.state.engine = Engine(opened, settings).load()
+        history = app.state.history = HistoryWriter(opened).start()
         app.state.dialogue = Dialogue(
-            app.state.engine,
+            engine,
             ttl=timedelta(minutes=settings.session_ttl_minutes),
             popular_days=settings.popular_days,
         )
-        app.state.speaker = None
+        speaker: Speaker | None = None
         if settings.speech_enabled:
-            app.state.speaker = Speaker.from_settings(settings).start()
-            if not app.state.speaker.available:
-                log.warning(
-                    "speech is unavailable, replies go without audio: %s", app.state.speaker.reason
-                )
+            speaker = Speaker.from_settings(settings).start()
+            if not speaker.available:
+                log.warning("speech is unavailable, replies go without audio: %s", speaker.reason)
+        app.state.speaker = speaker
 
         def swapped(snapshot: Snapshot) -> None:
-            speaker = app.state.speaker
             if speaker is not None:
                 speaker.rate = snapshot.persona.voice_rate or settings.speech_rate
             # The model, the libraries and the snapshot (some 700,000 objects) live as long as
@@ -141,10 +159,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             # went live (bench/bench_swaps.py). Reference counting still frees an old snapshot.
             gc.freeze()
 
-        swapped(app.state.engine.snapshot)
+        swapped(engine.snapshot)
         # Edits made by any process reach this one within the interval (hall.guide.live).
-        app.state.refresher = Refresher(
-            app.state.engine, interval_s=settings.refresh_interval_s, on_swap=swapped
+        refresher = app.state.refresher = Refresher(
+            engine, interval_s=settings.refresh_interval_s, on_swap=swapped
         ).start()
         if settings.workers > 1 and not app.state.rate_limiter.shared:
             log.warning(
@@ -154,20 +172,22 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 settings.rate_limit_storage,
                 settings.workers,
             )
-        maintenance = asyncio.create_task(_maintain(app, settings))
+        maintenance = asyncio.create_task(_maintain(opened, settings))
         try:
             yield
         finally:
-            app.state.refresher.close()
+            refresher.close()
             gc.unfreeze()  # what this app kept is the collector's again
             maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await maintenance
-            await run_in_threadpool(app.state.history.close)  # what is waiting is written
-            if app.state.speaker is not None:
-                app.state.speaker.close()
+            await run_in_threadpool(history.close)  # what is waiting is written
+            if speaker is not None:
+                speaker.close()
             if own:
-                app.state.store.dispose()
+                opened.dispose()
+            for name, value in before.items():
+                setattr(app.state, name, value)
 
     app = FastAPI(
         title="hall",
