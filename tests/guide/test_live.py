@@ -92,7 +92,11 @@ def test_a_new_titles_words_read_pinyin_at_once(engine: Engine, store: Store) ->
     with store.session() as session:
         upsert_matters(session, [edited])
     engine.refresh()
-    assert engine.snapshot.normalizer is not before.normalizer
+    after = engine.snapshot.normalizer
+    assert after is not before.normalizer
+    assert after.titles != before.normalizer.titles
+    # only the pinyin reader was built again
+    assert after.loaded.tokenizer is before.normalizer.loaded.tokenizer
     assert "药师" in engine.ask("zhiye yaoshi zhuce").normalized
 
 

@@ -294,3 +294,42 @@ def test_the_titles_words_read_pinyin_sentences(
     assert normalizer.normalize("zhiye yaoshi zhuce").plain == plain
     # and only that: a title's word is no new dictionary word of the tokenizer
     assert normalizer.segment("药师") == Normalizer(shipped).load().segment("药师")
+
+
+#: Texts a retitled normaliser must read as one built afresh for its titles.
+RETITLED = ["zhiye yaoshi zhuce", "执业药师首次注册", "驾照丢了怎么补", "gongjijin tiqu", "ＡＢＣ"]
+
+
+@pytest.mark.parametrize("titles", [TITLES, (), TITLES[2:]], ids=["more", "none", "fewer"])
+def test_a_retitled_normaliser_reads_as_one_built_afresh(
+    titles: tuple[str, ...], shipped: LexiconSet
+) -> None:
+    """A title's edit builds the pinyin reader alone, sharing the rest; nothing reads else."""
+    before = Normalizer(shipped, titles=TITLES[:1]).load()
+    after = before.retitled(titles)
+    fresh = Normalizer(shipped, titles=titles).load()
+    assert after.titles == fresh.titles
+    assert after.loaded.tokenizer is before.loaded.tokenizer  # shared, not built again
+    for text in RETITLED:
+        assert after.normalize(text) == fresh.normalize(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "alike"),
+    [
+        ("执业药师首次注册", True),
+        ("驾照丢了", True),
+        ("zhiye yaoshi", False),  # pinyin reads with the titles' words
+        ("ＺＨＩＹＥ药师", False),  # full-width letters too, once cleaned
+    ],
+)
+def test_what_a_retitled_normaliser_reads_alike(
+    text: str, alike: bool, shipped: LexiconSet
+) -> None:
+    before = Normalizer(shipped).load()
+    after = before.retitled(TITLES)
+    seen = before.normalize(text)
+    assert before.reads_alike(before, seen)
+    assert after.reads_alike(before, seen) is alike
+    # another normaliser's tokenizer is its own: nothing is taken for alike
+    assert Normalizer(shipped).load().reads_alike(before, seen) is False

@@ -431,3 +431,26 @@ def test_a_focus_without_weight_or_words_changes_nothing(index: MatterIndex) -> 
     assert index.search(whole, k=10, focus=index.normalizer.normalize("想补办身份证")) == plain
     empty = index.normalizer.normalize("吗呢")
     assert index.search(whole, k=10, focus=empty, focus_weight=0.5) == plain
+
+
+def test_after_a_titles_edit_only_texts_with_letters_are_normalised_again(
+    normalizer: Normalizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A normaliser retitled (a title's edit) reads pinyin with the new titles' words and all
+    else alike: the new index takes the old one's normalised texts but those with letters."""
+    matters = [
+        make_matter("T-1", "执业药师首次注册", questions=["zhiye yaoshi zenme zhuce"]),
+        make_matter("T-2", "网站ICP备案", aliases=["网站备案"]),
+        make_matter("T-3", "居民身份证补领"),
+    ]
+    old = MatterIndex(normalizer, HashingEncoder())
+    old.build(matters)
+    retitled = normalizer.retitled([m.record.title for m in matters])
+    new = MatterIndex(retitled, HashingEncoder())
+    new.carry_over(old)
+    normalised: list[str] = []
+    real = retitled.normalize
+    monkeypatch.setattr(retitled, "normalize", lambda text: normalised.append(text) or real(text))
+    new.build(matters)
+    assert sorted(normalised) == ["zhiye yaoshi zenme zhuce", "网站ICP备案"]
+    assert new.search("zhiye yaoshi zhuce", k=1)[0].code == "T-1"

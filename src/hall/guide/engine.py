@@ -470,10 +470,11 @@ class Engine:
         if (
             old is not None
             and old.normalizer.vocabulary == vocabulary
-            and old.normalizer.titles == titles
             and all(old.lexicons.bank(b) == lexicons.bank(b) for b in Bank if b not in _UNREAD)
         ):
-            return old.normalizer
+            if old.normalizer.titles == titles:
+                return old.normalizer
+            return old.normalizer.retitled(titles)  # only its pinyin reader is built again
         return Normalizer(
             lexicons,
             vocabulary=vocabulary,

@@ -27,12 +27,13 @@ bug that caused).
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,9 @@ class _Loaded:
     freq: dict[str, int]
     colloquial: PhraseMatcher = field(default_factory=lambda: PhraseMatcher(()))
     drop: frozenset[str] = field(default_factory=frozenset)
+    #: Our own words the pinyin reader prefers, and their weight (for :meth:`Normalizer.retitled`).
+    reading_words: frozenset[str] = field(default_factory=frozenset)
+    weight: Callable[[str], float] = field(default=lambda word: 0.0)
 
 
 class Normalizer:
@@ -159,29 +163,20 @@ class Normalizer:
             for word, category in self.lexicons.blocked.items()
         )
         freq = tokenizer.FREQ
-
-        canonical_forms = set(canonical.values())
+        canonical_forms = frozenset(canonical.values())
 
         def weight(word: str) -> float:
             # Canonical forms first, then words jieba knows on its own: every user word has the
             # same added frequency, and a listed typo (架照) must not stand for 驾照.
             return 1e9 if word in canonical_forms else float(base_freq.get(word, 0))
 
-        pinyin_vocab = set(words)
+        own = set(words)
         for word in self.vocabulary:
             give_way()
-            pinyin_vocab.update(t for t in tokenizer.lcut(self._clean(word), HMM=False))
-        in_titles: Counter[str] = Counter()  # title word -> how many titles hold it
-        for title in self.titles:
-            give_way()
-            in_titles.update(set(tokenizer.lcut(self._clean(title), HMM=False)))
-
-        def reading_weight(word: str) -> float:
-            # Our own words (lexicons, aliases, keywords) first: 高龄, not the place name 高陵;
-            # then the words more titles hold: 药师, not 钥匙 (jieba's commoner word)
-            if word in pinyin_vocab:
-                return 1e15 + weight(word)
-            return in_titles[word] * 1e7 + float(base_freq.get(word, 0))
+            own.update(t for t in tokenizer.lcut(self._clean(word), HMM=False))
+        reading_words = frozenset(own)
+        pinyin = PinyinIndex(reading_words, weight=weight)
+        pinyin.decoder = self._decoder(tokenizer, reading_words, weight)
 
         drop = self.lexicons.particles | self.lexicons.stopwords
         colloquial = PhraseMatcher(
@@ -193,18 +188,65 @@ class Normalizer:
             tokenizer=tokenizer,
             canonical=canonical,
             blocked=blocked,
-            pinyin=PinyinIndex(
-                pinyin_vocab,
-                weight=weight,
-                decoder=PinyinDecoder(
-                    general_readings(base_freq),
-                    pinyin_vocab | in_titles.keys(),
-                    total=float(base_total),
-                    weight=reading_weight,
-                ),
-            ),
+            pinyin=pinyin,
             freq=freq,
             drop=frozenset(self._clean(w) for w in drop),
+            reading_words=reading_words,
+            weight=weight,
+        )
+
+    def _decoder(
+        self, tokenizer: Any, words: frozenset[str], weight: Callable[[str], float]
+    ) -> PinyinDecoder:
+        """The pinyin sentence decoder: over our own ``words`` and the words of the titles."""
+        base_freq, base_total = _base_dictionary(str(self.cache_dir) if self.cache_dir else None)
+        in_titles: Counter[str] = Counter()  # title word -> how many titles hold it
+        for title in self.titles:
+            give_way()
+            in_titles.update(set(tokenizer.lcut(self._clean(title), HMM=False)))
+
+        def reading_weight(word: str) -> float:
+            # Our own words (lexicons, aliases, keywords) first: 高龄, not the place name 高陵;
+            # then the words more titles hold: 药师, not 钥匙 (jieba's commoner word)
+            if word in words:
+                return 1e15 + weight(word)
+            return in_titles[word] * 1e7 + float(base_freq.get(word, 0))
+
+        return PinyinDecoder(
+            general_readings(base_freq),
+            words | in_titles.keys(),
+            total=float(base_total),
+            weight=reading_weight,
+        )
+
+    def retitled(self, titles: Iterable[str]) -> Normalizer:
+        """This normaliser for a catalogue with other titles. Only the pinyin decoder reads the
+        titles, so a loaded normaliser shares everything else (tokenizer, synonyms, automata)
+        with the new one and builds the decoder alone: a title's edit costs a fraction of a
+        second, not a rebuild, and the index keeps what both read alike (:meth:`reads_alike`).
+        """
+        fresh = Normalizer(
+            self.lexicons, vocabulary=self.vocabulary, titles=titles, cache_dir=self.cache_dir
+        )
+        loaded = self._loaded
+        if loaded is not None:
+            pinyin = copy.copy(loaded.pinyin)
+            pinyin.decoder = fresh._decoder(loaded.tokenizer, loaded.reading_words, loaded.weight)
+            fresh._loaded = replace(loaded, pinyin=pinyin)
+        return fresh
+
+    def reads_alike(self, other: Normalizer, seen: Normalized) -> bool:
+        """Whether this normaliser reads a text as ``other`` did (``seen``): always when they
+        are one; when one is :meth:`retitled` from the other, unless it holds Latin letters
+        (they differ in reading pinyin only)."""
+        if self is other:
+            return True
+        mine, theirs = self._loaded, other._loaded
+        return (
+            mine is not None
+            and theirs is not None
+            and mine.tokenizer is theirs.tokenizer
+            and not _ASCII_LETTER.search(seen.masked)
         )
 
     @property

@@ -252,10 +252,13 @@ class MatterIndex:
         return hashlib.sha1(f"{self.encoder.name}\x00query\x00{text}".encode()).hexdigest()
 
     def carry_over(self, previous: MatterIndex) -> None:
-        """Take a previous index's vectors (and, with the same normaliser, its normalised texts)."""
+        """Take a previous index's vectors, and the normalised texts this index's normaliser
+        reads alike (all of them when it is the same; see :meth:`Normalizer.reads_alike`)."""
         self._cache.update(previous._cache)
-        if previous.normalizer is self.normalizer:
-            self._memo.update(previous._memo)
+        mine, theirs = self.normalizer, previous.normalizer
+        self._memo.update(
+            (raw, seen) for raw, seen in previous._memo.items() if mine.reads_alike(theirs, seen)
+        )
 
     def build(self, matters: Sequence[Matter]) -> BuildReport:
         """(Re)build from these matters; vectors already in the cache are not encoded again."""
