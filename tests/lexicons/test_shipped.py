@@ -113,6 +113,32 @@ def test_our_own_replies_hold_no_blocked_word(bank: Bank, normalizer: Normalizer
     assert [t for t in texts if normalizer.find_blocked(t)] == []
 
 
+@pytest.mark.parametrize(
+    ("text", "blocked"),
+    [
+        ("你们真垃圾", True),
+        ("这网站太垃圾了", True),
+        ("垃圾客服什么都不会", True),
+        ("电池是什么垃圾", False),  # sorting waste is a citizen's question
+        ("建筑垃圾处置核准", False),
+        ("做好垃圾分类", False),
+    ],
+)
+def test_rude_remarks_about_the_service_are_blocked_and_waste_is_not(
+    text: str, blocked: bool, normalizer: Normalizer
+) -> None:
+    assert bool(normalizer.find_blocked(text)) is blocked
+
+
+def test_no_wording_of_the_catalogues_is_blocked(normalizer: Normalizer) -> None:
+    """A blocked word is never part of what a matter is found by (the catalogue's own words)."""
+    for path in (DEMO, BENCH):
+        if not path.is_file():
+            continue
+        for line in _catalogue_text(path).splitlines():
+            assert not normalizer.find_blocked(line), line
+
+
 # -- the colloquial bank --------------------------------------------------------------------
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "hall" / "data" / "demo_catalogue.jsonl"
