@@ -333,3 +333,16 @@ def test_what_a_retitled_normaliser_reads_alike(
     assert after.reads_alike(before, seen) is alike
     # another normaliser's tokenizer is its own: nothing is taken for alike
     assert Normalizer(shipped).load().reads_alike(before, seen) is False
+
+
+def test_a_retitled_normaliser_cuts_only_the_new_titles(
+    shipped: LexiconSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = Normalizer(shipped, titles=TITLES[:2]).load()
+    tokenizer = before.loaded.tokenizer
+    cut: list[str] = []
+    real = tokenizer.lcut  # type: ignore[attr-defined]
+    monkeypatch.setattr(tokenizer, "lcut", lambda text, **kw: cut.append(text) or real(text, **kw))
+    after = before.retitled(TITLES)
+    assert cut == [TITLES[2]]
+    assert after.normalize("zhiye yaoshi zhuce").plain == "执业药师注册"

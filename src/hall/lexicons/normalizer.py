@@ -32,7 +32,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -115,6 +115,7 @@ class Normalizer:
         self.titles = tuple(dict.fromkeys(t.strip() for t in titles if t and t.strip()))
         self.cache_dir = cache_dir
         self._loaded: _Loaded | None = None
+        self._title_words: dict[str, frozenset[str]] = {}  # each title's words, once cut
         self._lock = threading.Lock()
 
     # -- loading --------------------------------------------------------------------------
@@ -196,14 +197,24 @@ class Normalizer:
         )
 
     def _decoder(
-        self, tokenizer: Any, words: frozenset[str], weight: Callable[[str], float]
+        self,
+        tokenizer: Any,
+        words: frozenset[str],
+        weight: Callable[[str], float],
+        segmented: Mapping[str, frozenset[str]] | None = None,
     ) -> PinyinDecoder:
-        """The pinyin sentence decoder: over our own ``words`` and the words of the titles."""
+        """The pinyin sentence decoder: over our own ``words`` and the words of the titles
+        (``segmented``: titles already cut by this tokenizer, not cut again)."""
         base_freq, base_total = _base_dictionary(str(self.cache_dir) if self.cache_dir else None)
+        known = segmented or {}
         in_titles: Counter[str] = Counter()  # title word -> how many titles hold it
         for title in self.titles:
-            give_way()
-            in_titles.update(set(tokenizer.lcut(self._clean(title), HMM=False)))
+            cut = known.get(title)
+            if cut is None:
+                give_way()
+                cut = frozenset(tokenizer.lcut(self._clean(title), HMM=False))
+            self._title_words[title] = cut
+            in_titles.update(cut)
 
         def reading_weight(word: str) -> float:
             # Our own words (lexicons, aliases, keywords) first: 高龄, not the place name 高陵;
@@ -231,7 +242,9 @@ class Normalizer:
         loaded = self._loaded
         if loaded is not None:
             pinyin = copy.copy(loaded.pinyin)
-            pinyin.decoder = fresh._decoder(loaded.tokenizer, loaded.reading_words, loaded.weight)
+            pinyin.decoder = fresh._decoder(
+                loaded.tokenizer, loaded.reading_words, loaded.weight, self._title_words
+            )
             fresh._loaded = replace(loaded, pinyin=pinyin)
         return fresh
 
