@@ -90,11 +90,11 @@ class _Loaded:
     blocked: PhraseMatcher
     pinyin: PinyinIndex
     freq: dict[str, int]
+    #: Our own words the pinyin reader prefers, and their weight (for :meth:`Normalizer.retitled`).
+    reading_words: frozenset[str]
+    weight: Callable[[str], float]
     colloquial: PhraseMatcher = field(default_factory=lambda: PhraseMatcher(()))
     drop: frozenset[str] = field(default_factory=frozenset)
-    #: Our own words the pinyin reader prefers, and their weight (for :meth:`Normalizer.retitled`).
-    reading_words: frozenset[str] = field(default_factory=frozenset)
-    weight: Callable[[str], float] = field(default=lambda word: 0.0)
 
 
 class Normalizer:
