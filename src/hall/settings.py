@@ -153,6 +153,14 @@ class Settings(BaseSettings):
         description="For the home region's own matters (the city's, its districts'), over broader "
         "ones that also apply (the province's).",
     )
+    variant_penalty: float = Field(
+        default=0.03,
+        ge=0,
+        le=1,
+        description="Subtracted from a matter whose title names a variant action (变更, 注销, "
+        "延续, 补领, 换领, 查询) the question gives no cue of: '施工许可证' means 核发, not 变更. "
+        "0: variants rank as their words score.",
+    )
 
     # The hall and its guide.
     guide_name: str = "小政"

@@ -273,6 +273,9 @@ def check_why(answer: Answer, matter: Matter) -> None:
         match = WHY.match(line)
         if line.startswith("clause "):  # the request clause of a long story, searched too
             continue
+        if line.startswith(("region ", "variant ")):  # an adjustment: "variant -0.03 ← title: …"
+            assert re.match(r"^(region|variant) [+-]\d\.\d\d ← (region|title): .+$", line), line
+            continue
         if match is None:  # a rewrite of the question: "synonym: 驾照→机动车驾驶证"
             assert re.match(r"^(synonym|pinyin|homophone|colloquial): .+→.+$", line), line
             continue

@@ -51,3 +51,23 @@ def test_a_follow_up_never_names_a_matter_outside_the_options(demo_engine: Engin
         assert follow.reply.matter["title"] in offered, follow.reply.text
     else:
         assert {s.message for s in follow.reply.suggestions} <= offered
+
+
+@pytest.mark.parametrize(
+    ("query", "plain", "variant"),
+    [
+        ("办身份证", "HD-0110", "HD-0112"),  # 首次申领, not 补领
+        ("我想办个身份证", "HD-0110", "HD-0112"),
+    ],
+)
+def test_a_plain_request_ranks_the_plain_matter_over_its_unasked_variants(
+    demo_engine: Engine, query: str, plain: str, variant: str
+) -> None:
+    ranked = [c.code for c in demo_engine.ask(query).candidates]
+    assert ranked.index(plain) < ranked.index(variant), ranked
+    lowered = next(c for c in demo_engine.ask(query).candidates if c.code == variant)
+    assert "variant -0.03 ← title: 居民身份证补领 (补领, not asked)" in lowered.why
+    # Without the preference the variant's words score higher: the preference is what orders.
+    off = demo_engine.settings.model_copy(update={"variant_penalty": 0.0})
+    ranked = [c.code for c in Engine(demo_engine.store, off).load().ask(query).candidates]
+    assert ranked.index(variant) < ranked.index(plain), ranked

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from hall.lexicons import Normalizer
 from hall.models import HashingEncoder, Hit, IndexNotBuilt, IndexSettings, MatterIndex
+from hall.models.variants import VARIANTS
 from hall.store import Matter
 from tests.models.conftest import make_matter
 from tests.models.strategies import QUERIES
@@ -58,8 +59,9 @@ def test_search_invariants_for_any_query(index: MatterIndex, query: str, k: int)
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= score <= 1.0 for score in scores)
     assert len({hit.code for hit in hits}) == len(hits)
-    assert all(set(hit.signals) == SIGNALS for hit in hits)
-    assert all(0.0 <= value <= 1.0 for hit in hits for value in hit.signals.values())
+    assert all(SIGNALS <= set(hit.signals) <= SIGNALS | {"variant"} for hit in hits)
+    assert all(0.0 <= hit.signals[name] <= 1.0 for hit in hits for name in SIGNALS)
+    assert all(hit.signals.get("variant", -0.03) == -0.03 for hit in hits)
 
 
 @pytest.mark.parametrize("query", ["", " ", "\n\t", "？？？", "的吗呢", "请问", "我们"])
@@ -117,18 +119,30 @@ def test_search_equals_a_brute_force_fusion_and_ranking(
     signals = {
         code: {name: float(per_matter[name][i]) for name in weights} for i, code in enumerate(codes)
     }
-    fused = {
+    plain = {
         code: min(max(sum(weights[n] * s[n] for n in weights), 0.0), 1.0)
         for code, s in signals.items()
     }
+    # A variant the question does not ask for ranks below its plain sibling (test_variants.py):
+    # every matter lowered is among the hits that report it, all of them when k is large.
+    lowered = {hit.code for hit in index.search(norm, k=len(codes)) if "variant" in hit.signals}
+    fused = {code: max(score - 0.03 * (code in lowered), 0.0) for code, score in plain.items()}
+    titles = {m.code: m.record.title for m in demo_matters}
+    best = sorted(codes, key=lambda c: (-plain[c], c))[:20]
+    for code in lowered:
+        assert code in best
+        assert any(word in titles[code] for words, _ in VARIANTS.values() for word in words)
 
     assert len(hits) == min(k, len(codes))
     for hit in hits:
-        assert hit.signals == pytest.approx(signals[hit.code], abs=1e-4)
+        assert {n: hit.signals[n] for n in weights} == pytest.approx(signals[hit.code], abs=1e-4)
         assert hit.score == pytest.approx(fused[hit.code], abs=1e-4)
-        # The fused score is the weighted sum of the signals the hit reports.
+        # The fused score is the weighted sum of the signals the hit reports, with its variant.
         assert hit.score == pytest.approx(
-            sum(weights[n] * hit.signals[n] for n in weights), abs=5e-4
+            max(
+                sum(weights[n] * hit.signals[n] for n in weights) + hit.signals.get("variant", 0), 0
+            ),
+            abs=5e-4,
         )
 
     # The top k: best fused score first, equal scores in code order.
@@ -256,8 +270,13 @@ def test_signals_before_build_raise(normalizer: Normalizer) -> None:
 
 def check_evidence(hit: Hit, matter: Matter) -> None:
     allowed = texts_by_field(matter)
-    assert set(hit.evidence) <= SIGNALS
+    assert set(hit.evidence) <= SIGNALS | {"variant"}
+    if "variant" in hit.evidence:  # the title, and its words that name the variant
+        assert hit.evidence["variant"].startswith(f"title: {matter.record.title} (")
+        assert hit.evidence["variant"].endswith(", not asked)")
     for signal, quote in hit.evidence.items():
+        if signal == "variant":
+            continue
         field, _, text = quote.partition(": ")
         assert field in FIELDS, quote
         assert text in allowed[field], (hit.code, signal, quote)
@@ -418,7 +437,9 @@ def test_a_focus_mixes_its_fused_score_with_the_whole_questions(
     part = index.fuse(index.signals(focus)[0], None)
     for hit in hits:
         i = codes.index(hit.code)
-        assert hit.score == pytest.approx((1 - weight) * plain[i] + weight * part[i], abs=1e-4)
+        mixed = (1 - weight) * plain[i] + weight * part[i]
+        lowered = 0.03 if "variant" in hit.signals else 0.0  # a variant not asked (补办 is)
+        assert hit.score == pytest.approx(max(mixed - lowered, 0.0), abs=1e-4)
         assert hit.signals["clause"] == pytest.approx(float(part[i]), abs=1e-4)
         assert hit.evidence["clause"] == f"clause: {focus.text}"
     scores = [hit.score for hit in hits]

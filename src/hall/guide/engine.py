@@ -129,6 +129,10 @@ def _why(hit: Hit, norm: Normalized) -> list[str]:
         score = hit.signals.get(name, 0.0)
         if score > 0 and name in hit.evidence:
             reasons.append(f"{name} {score:.2f} ← {hit.evidence[name]}")
+    for name in ("region", "variant"):  # adjustments, either sign
+        score = hit.signals.get(name, 0.0)
+        if score and name in hit.evidence:
+            reasons.append(f"{name} {score:+.2f} ← {hit.evidence[name]}")
     reasons += [str(fired) for fired in norm.fired]
     return reasons
 
@@ -383,6 +387,7 @@ class Engine:
                 region_penalty=self.settings.region_penalty,
                 region_bonus=self.settings.region_bonus,
                 region_local=self.settings.region_local_bonus,
+                variant_penalty=self.settings.variant_penalty,
             ),
             lexicons_digest=lexicons.digest(),
             query_cache=self.query_cache,

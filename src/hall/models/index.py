@@ -45,6 +45,7 @@ from hall.models.scorers import (
     Unit,
     distinct,
 )
+from hall.models.variants import VariantPreference
 from hall.store import Matter
 
 __all__ = ["BuildReport", "Hit", "IndexSettings", "MatterIndex", "atomic_write", "catalogue_digest"]
@@ -84,6 +85,9 @@ class IndexSettings:
     region_bonus: float = 0.05
     #: Added to the home's own matters (the city's), over broader ones (the province's).
     region_local: float = 0.05
+    #: Subtracted from a matter whose title names a variant (变更, 注销, 查询 …) the question
+    #: does not ask for (:mod:`hall.models.variants`).
+    variant_penalty: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ _BUILT = (
     "_starts",
     "_field_weight",
     "_regions",
+    "_variants",
     "_positions",
     "_columns",
     "_with_keywords",
@@ -228,6 +233,7 @@ class MatterIndex:
         self._field_weight: Scores = np.zeros(0, dtype=np.float32)
         self._cache: dict[str, Vectors] = {}
         self._regions = RegionPreference([])
+        self._variants = VariantPreference([])
         self._positions: dict[str, int] = {}
         self._columns: dict[str, npt.NDArray[np.object_]] = {}
         self._with_keywords: list[int] = []
@@ -298,6 +304,9 @@ class MatterIndex:
             penalty=self.settings.region_penalty,
             bonus=self.settings.region_bonus,
             local=self.settings.region_local,
+        )
+        self._variants = VariantPreference(
+            [e.title for e in self._entries], penalty=self.settings.variant_penalty
         )
         self._units = units
         positions = np.array([u.matter for u in units], dtype=np.intp)
@@ -558,6 +567,10 @@ class MatterIndex:
         if focus is not None and not focus.is_empty and focus_weight > 0:
             focused = self.fuse(self.signals(focus)[0], adjustment)
             fused = (1.0 - focus_weight) * fused + focus_weight * focused
+        # A variant (变更, 查询 …) the question does not ask for, in any of its readings (as
+        # typed, as decoded, as rewritten), ranks below its plain sibling.
+        readings = "\n".join((norm.original, norm.plain, norm.text))
+        fused, lowered = self._variants.adjust(fused, readings)
         # A stable sort: equal scores keep the code order, so a smaller k gives a prefix
         # (argpartition picked arbitrary matters among those tied at the k-th score).
         top = np.argsort(-fused, kind="stable")[:k]
@@ -579,6 +592,10 @@ class MatterIndex:
             if adjustment is not None and adjustment[position]:
                 signals["region"] = round(float(adjustment[position]), 4)
                 evidence["region"] = f"region: {entry.region}"
+            if int(position) in lowered:
+                signals["variant"] = -self._variants.penalty
+                named = self._variants.words(entry.title, lowered[int(position)])
+                evidence["variant"] = f"title: {entry.title} ({'、'.join(named)}, not asked)"
             hits.append(
                 Hit(
                     code=entry.code,

@@ -1,0 +1,128 @@
+"""Which of a family of matters a question means: the plain one, unless it asks for a variant.
+
+A catalogue publishes one service as a family of matters: 建筑工程施工许可证核发 beside its 变更,
+延续 and 注销; 《出生医学证明》首次签发 beside 出生医学证明信息查询. Their titles share every
+word but the action, so every signal scores them alike, and the variant often wins by a hair
+("施工许可证" found 变更 first). A citizen who names only the service ("施工许可证", "办出生证")
+means getting it; one who wants a variant says so ("许可证要改", "到期了", "丢了", "查进度").
+
+So a matter whose title names a variant action the question gives no cue of ranks a little
+lower, ``penalty``, when its plain sibling stands among the best matters: enough to order
+near-equal siblings, too little to pass over a matter the question fits better. Without a plain
+sibling near the top ("燃气价格查询" for "燃气怎么收费") the variant is simply the matter asked
+about, and keeps its score. Title words and cues are the naming conventions of government
+matters (like the administrative levels of :mod:`hall.models.regions`), not a hall's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["VARIANTS", "VariantPreference"]
+
+#: action -> (words that mark it in a title, words of a question that ask for it).
+VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "change": (
+        ("变更",),
+        ("变更", "更改", "修改", "改", "变", "更正", "调整", "换"),
+    ),
+    "cancel": (
+        ("注销", "撤销"),
+        (
+            *("注销", "销", "取消", "撤", "停", "交回", "不要", "不想", "不用", "关闭", "终止"),
+            *("退", "死亡", "去世", "过世", "走了"),
+        ),
+    ),
+    "renew": (
+        ("延续", "延期"),
+        ("延续", "续", "延期", "延长", "到期", "过期", "满"),
+    ),
+    "reissue": (
+        ("补领", "补办", "补发", "遗失"),
+        ("补", "丢", "遗失", "掉了", "损", "坏", "找不到", "没了", "被偷"),
+    ),
+    "exchange": (
+        ("换领", "换发", "换证"),
+        ("换", "到期", "过期", "满", "损", "坏", "旧", "改", "变"),
+    ),
+    "lookup": (
+        ("查询",),
+        ("查", "进度", "结果", "状态", "看看", "哪里看", "在哪看"),
+    ),
+}
+
+
+#: Siblings share a run of this many characters outside the variant's words.
+SHARED = 4
+#: How many of the best matters are compared with each other.
+SHORTLIST = 20
+
+
+def _grams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + SHARED] for i in range(len(text) - SHARED + 1))
+
+
+class VariantPreference:
+    """Score adjustments for the matters of an index: ``-penalty`` for a matter whose title
+    names a variant action (:data:`VARIANTS`) a question does not ask for, when a plain sibling
+    (a title naming no variant that shares a run of :data:`SHARED` characters with it, the
+    variant's words aside) stands among the question's best matters. A variant with no plain
+    sibling there is simply the matter the question names."""
+
+    def __init__(self, titles: Sequence[str], *, penalty: float = 0.03) -> None:
+        self.penalty = penalty
+        self._actions = [
+            tuple(a for a, (words, _) in VARIANTS.items() if any(w in t for w in words))
+            for t in titles
+        ]
+        self._grams = [
+            _grams(_strip(t, actions)) for t, actions in zip(titles, self._actions, strict=True)
+        ]
+        self._present = frozenset(a for actions in self._actions for a in actions)
+
+    @property
+    def active(self) -> bool:
+        """Whether any adjustment can happen (a penalty, and titles that name a variant)."""
+        return bool(self.penalty and self._present)
+
+    def unasked(self, text: str) -> frozenset[str]:
+        """The variant actions of this catalogue that ``text`` (the question, in any of its
+        readings) gives no cue of."""
+        return frozenset(a for a in self._present if not any(cue in text for cue in VARIANTS[a][1]))
+
+    def adjust(
+        self, scores: npt.NDArray[np.float32], text: str
+    ) -> tuple[npt.NDArray[np.float32], dict[int, tuple[str, ...]]]:
+        """``scores`` with the variants the question does not ask for lowered beside their
+        plain siblings, and those matters' positions with the actions they were lowered for."""
+        unasked = self.unasked(text) if self.active else frozenset()
+        if not unasked or not scores.size:
+            return scores, {}
+        shortlist = np.argsort(-scores, kind="stable")[:SHORTLIST]
+        plain = [int(i) for i in shortlist if not self._actions[i]]
+        lowered: dict[int, tuple[str, ...]] = {}
+        for i in map(int, shortlist):
+            actions = tuple(a for a in self._actions[i] if a in unasked)
+            if actions and any(self._grams[i] & self._grams[j] for j in plain):
+                lowered[i] = actions
+        if not lowered:
+            return scores, {}
+        adjusted = scores.copy()
+        rows = list(lowered)
+        adjusted[rows] = np.maximum(adjusted[rows] - self.penalty, 0.0)
+        return adjusted, lowered
+
+    @staticmethod
+    def words(title: str, actions: Sequence[str]) -> list[str]:
+        """The words of ``title`` that name these actions (for ``why``)."""
+        return [w for a in actions for w in VARIANTS[a][0] if w in title]
+
+
+def _strip(title: str, actions: Sequence[str]) -> str:
+    for action in actions:
+        for word in VARIANTS[action][0]:
+            title = title.replace(word, "|")
+    return title

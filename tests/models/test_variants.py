@@ -1,0 +1,112 @@
+"""A variant (变更, 注销, 延续, 补领, 换领, 查询) the question does not ask for ranks below its
+plain sibling; asked for, or with no plain sibling near the top, it ranks as its words score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hall.models.variants import SHORTLIST, VARIANTS, VariantPreference
+
+TITLES = (
+    "建筑工程施工许可证核发",  # 0: plain
+    "建筑工程施工许可证变更",  # 1: change
+    "建筑工程施工许可证延续",  # 2: renew
+    "出生医学证明信息查询",  # 3: lookup
+    "《出生医学证明》首次签发",  # 4: plain
+    "燃气价格查询",  # 5: lookup, no plain sibling (燃气费缴纳 shares two characters)
+    "燃气费缴纳",  # 6: plain
+    "居民身份证补领",  # 7: reissue
+    "居民身份证申领",  # 8: plain
+)
+
+
+CHANGE, RENEW, LOOKUP, REISSUE = ("change",), ("renew",), ("lookup",), ("reissue",)
+
+
+@pytest.fixture(scope="module")
+def preference() -> VariantPreference:
+    return VariantPreference(TITLES, penalty=0.03)
+
+
+@pytest.mark.parametrize(
+    ("question", "lowered"),
+    [
+        # Every variant with a plain sibling, when the question asks for none ("办出生证" means
+        # 首次签发, "施工许可证" 核发); 燃气价格查询 has no plain sibling (燃气费缴纳 shares two
+        # characters), so it is never lowered.
+        ("施工许可证", {1: CHANGE, 2: RENEW, 3: LOOKUP, 7: REISSUE}),
+        ("办出生证", {1: CHANGE, 2: RENEW, 3: LOOKUP, 7: REISSUE}),
+        ("燃气怎么收费", {1: CHANGE, 2: RENEW, 3: LOOKUP, 7: REISSUE}),
+        # A cue of an action keeps that action's titles.
+        ("施工许可证的内容要变更", {2: RENEW, 3: LOOKUP, 7: REISSUE}),
+        ("施工许可证到期了", {1: CHANGE, 3: LOOKUP, 7: REISSUE}),
+        ("查一下出生证明办好没有", {1: CHANGE, 2: RENEW, 7: REISSUE}),
+        ("身份证丢了", {1: CHANGE, 2: RENEW, 3: LOOKUP}),
+        ("shenfenzheng diu le\n身份证丢了", {1: CHANGE, 2: RENEW, 3: LOOKUP}),  # any reading
+    ],
+)
+def test_which_variants_are_lowered(
+    preference: VariantPreference, question: str, lowered: dict[int, tuple[str, ...]]
+) -> None:
+    scores = np.full(len(TITLES), 0.5, dtype=np.float32)
+    adjusted, got = preference.adjust(scores, question)
+    assert got == lowered
+    assert 5 not in got  # 燃气价格查询 has no plain sibling: nothing to rank below
+    expected = np.array([0.47 if i in lowered else 0.5 for i in range(len(TITLES))])
+    assert adjusted == pytest.approx(expected)
+    assert scores == pytest.approx(np.full(len(TITLES), 0.5))  # the input is not changed
+
+
+def test_the_plain_sibling_overtakes_a_variant_that_led_by_less_than_the_penalty(
+    preference: VariantPreference,
+) -> None:
+    scores = np.array([0.72, 0.74, 0.60, 0, 0, 0, 0, 0, 0], dtype=np.float32)
+    adjusted, _ = preference.adjust(scores, "施工许可证")
+    assert int(np.argmax(adjusted)) == 0
+    far = np.array([0.60, 0.74, 0, 0, 0, 0, 0, 0, 0], dtype=np.float32)  # a clear lead stays
+    assert int(np.argmax(preference.adjust(far, "施工许可证")[0])) == 1
+
+
+def test_a_plain_sibling_beyond_the_shortlist_does_not_count() -> None:
+    titles = ["建筑工程施工许可证核发", "建筑工程施工许可证变更"] + [
+        f"无关事项{i:03d}" for i in range(SHORTLIST)
+    ]
+    preference = VariantPreference(titles)
+    scores = np.array([0.1, 0.9] + [0.5] * SHORTLIST, dtype=np.float32)
+    assert preference.adjust(scores, "施工许可证")[1] == {}
+    scores[0] = 0.6  # now among the best
+    assert preference.adjust(scores, "施工许可证")[1] == {1: ("change",)}
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [(), ("燃气费缴纳", "居民身份证申领"), TITLES],  # empty, no variant, turned off (below)
+)
+def test_nothing_is_adjusted_when_off_or_without_variants(titles: tuple[str, ...]) -> None:
+    preference = VariantPreference(titles, penalty=0.0 if titles == TITLES else 0.03)
+    scores = np.linspace(0.1, 0.9, len(titles), dtype=np.float32)
+    adjusted, lowered = preference.adjust(scores, "施工许可证")
+    assert lowered == {}
+    assert adjusted is scores
+    assert not preference.active
+
+
+def test_a_score_is_never_lowered_below_zero(preference: VariantPreference) -> None:
+    scores = np.array([0.02, 0.01, 0, 0, 0, 0, 0, 0, 0], dtype=np.float32)
+    adjusted, lowered = preference.adjust(scores, "施工许可证")
+    assert 1 in lowered
+    assert adjusted.min() >= 0.0
+
+
+def test_every_action_has_title_words_and_cues_and_a_title_word_asks_for_itself() -> None:
+    for words, cues in VARIANTS.values():
+        assert words
+        assert cues
+        for word in words:  # a question that uses the title's own word asks for that variant
+            assert any(cue in word for cue in cues), word
+
+
+def test_why_names_the_title_words(preference: VariantPreference) -> None:
+    assert preference.words("建筑工程施工许可证变更", ("change",)) == ["变更"]
+    assert preference.words("居民身份证补领", ("reissue", "lookup")) == ["补领"]
