@@ -56,6 +56,23 @@ def test_the_issue_examples_are_groups(
     assert variants <= groups[canonical]
 
 
+@pytest.mark.parametrize(
+    ("scheme", "words"),
+    [
+        ("城乡居民基本养老保险待遇", {"居民养老金", "城乡居民养老金", "农村养老金"}),
+        ("企业职工基本养老金", {"企业养老金", "职工养老金", "企业退休金"}),
+    ],
+)
+def test_two_pension_schemes_are_never_one_word(
+    scheme: str, words: set[str], shipped: LexiconSet
+) -> None:
+    """居民养老金 and 企业养老金 are two matters' pensions: read as the plain 养老保险待遇, the
+    scheme was lost and "居民养老金领取" found 企业职工基本养老金申领 first."""
+    groups = {members[0]: set(members) for members in shipped.synonym_groups}
+    assert words <= groups[scheme]
+    assert not words & groups["养老保险待遇"]
+
+
 def test_particles(shipped: LexiconSet) -> None:
     assert set("吗呢吧啊呀嘛啦哦哈咯") <= shipped.particles
 
