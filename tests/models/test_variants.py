@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hall.models.variants import SHORTLIST, VARIANTS, VariantPreference
+from hall.models.variants import SHORTLIST, VARIANTS, VariantPreference, _best
 
 TITLES = (
     "建筑工程施工许可证核发",  # 0: plain
@@ -110,3 +112,11 @@ def test_every_action_has_title_words_and_cues_and_a_title_word_asks_for_itself(
 def test_why_names_the_title_words(preference: VariantPreference) -> None:
     assert preference.words("建筑工程施工许可证变更", ("change",)) == ["变更"]
     assert preference.words("居民身份证补领", ("reissue", "lookup")) == ["补领"]
+
+
+@given(st.lists(st.sampled_from([0.0, 0.1, 0.5, 0.9]), max_size=3 * SHORTLIST))
+def test_the_shortlist_is_the_best_of_the_stable_ranking(values: list[float]) -> None:
+    """Ties at its end are taken in position order, as the index's stable sort takes them."""
+    scores = np.array(values, dtype=np.float32)
+    stable = np.argsort(-scores, kind="stable")[:SHORTLIST].tolist()
+    assert sorted(_best(scores)) == sorted(stable)

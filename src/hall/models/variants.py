@@ -101,12 +101,12 @@ class VariantPreference:
         unasked = self.unasked(text) if self.active else frozenset()
         if not unasked or not scores.size:
             return scores, {}
-        shortlist = np.argsort(-scores, kind="stable")[:SHORTLIST]
-        plain = [int(i) for i in shortlist if not self._actions[i]]
+        shortlist = _best(scores)
+        plain = [self._grams[i] for i in shortlist if not self._actions[i]]
         lowered: dict[int, tuple[str, ...]] = {}
-        for i in map(int, shortlist):
+        for i in shortlist:
             actions = tuple(a for a in self._actions[i] if a in unasked)
-            if actions and any(self._grams[i] & self._grams[j] for j in plain):
+            if actions and any(not self._grams[i].isdisjoint(grams) for grams in plain):
                 lowered[i] = actions
         if not lowered:
             return scores, {}
@@ -119,6 +119,17 @@ class VariantPreference:
     def words(title: str, actions: Sequence[str]) -> list[str]:
         """The words of ``title`` that name these actions (for ``why``)."""
         return [w for a in actions for w in VARIANTS[a][0] if w in title]
+
+
+def _best(scores: npt.NDArray[np.float32]) -> list[int]:
+    """The positions of the :data:`SHORTLIST` best scores, ties taken in position order (as the
+    index's stable ranking takes them), in no particular order: a partition, not a sort."""
+    if scores.size <= SHORTLIST:
+        return list(range(scores.size))
+    kth = np.partition(scores, scores.size - SHORTLIST)[scores.size - SHORTLIST]
+    above = np.flatnonzero(scores > kth)
+    ties = np.flatnonzero(scores == kth)[: SHORTLIST - above.size]
+    return [*above.tolist(), *ties.tolist()]
 
 
 def _strip(title: str, actions: Sequence[str]) -> str:
