@@ -286,3 +286,18 @@ def test_among_equals_the_needs_citizens_got_nothing_for_come_first(hall: Hall) 
     found = clusters(hall)
     assert [c["questions"] for c in found] == [[BLUE[0]], ["驾驶证"]]
     assert [c["failed"] for c in found] == [1, 0]
+
+
+def test_the_console_shows_a_variant_the_question_did_not_ask_for(hall: Hall) -> None:
+    """办身份证 names no variant: 居民身份证补领 ranks below 首次申领, and the console says why."""
+    body = hall.client.get("/api/admin/console", params={"q": "办身份证"}, headers=hall.auth("vi"))
+    candidates = {c["code"]: c for c in body.json()["candidates"]}
+    assert candidates["HD-0112"]["signals"]["variant"] == -0.03
+    assert "variant" not in candidates["HD-0110"]["signals"]
+    hall.client.cookies.clear()
+    hall.sign_in("vi")
+    page = hall.client.get("/admin/console", params={"q": "办身份证"}).text
+    row = page[page.index("<code>HD-0112</code>") :].split("</tr>")[0]
+    assert "未问及的变体 -0.03" in row
+    row = page[page.index("<code>HD-0110</code>") :].split("</tr>")[0]
+    assert "<td>—</td>" in row
