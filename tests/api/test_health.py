@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from hall import __version__
 from hall.api import create_app
+from hall.api.app import _STATE
 from hall.api.routes.health import health_details
 from hall.settings import Settings
 from hall.store import MatterRecord, Store, upsert_matters
@@ -126,7 +127,10 @@ def test_a_second_lifespan_on_one_app_closes_what_it_started(
     its own refresher, and the outer run serves on with its own engine and store."""
     threads = _refreshers()
     app = create_app(settings, store=store)
+    created = set(vars(app.state)["_state"])
     with TestClient(app) as outer:
+        # Every name the lifespan sets is one it puts back after a nested run.
+        assert set(vars(app.state)["_state"]) - created <= set(_STATE)
         engine = app.state.engine
         with TestClient(app) as inner:
             assert inner.get("/healthz").status_code == 200
