@@ -120,3 +120,19 @@ def test_the_shortlist_is_the_best_of_the_stable_ranking(values: list[float]) ->
     scores = np.array(values, dtype=np.float32)
     stable = np.argsort(-scores, kind="stable")[:SHORTLIST].tolist()
     assert sorted(_best(scores)) == sorted(stable)
+
+
+def test_a_title_naming_an_asked_action_is_not_lowered_for_another() -> None:
+    titles = ("建设工程规划许可证变更", "建设工程规划许可证变更、注销", "建设工程规划许可证核发")
+    preference = VariantPreference(titles)
+    scores = np.array([0.5, 0.5, 0.5], dtype=np.float32)
+    assert preference.adjust(scores, "规划许可证注销")[1] == {0: ("change",)}
+    assert preference.adjust(scores, "规划许可证")[1] == {0: ("change",), 1: ("change", "cancel")}
+
+
+def test_a_plain_sibling_that_scored_nothing_does_not_count() -> None:
+    preference = VariantPreference(("建筑工程施工许可证核发", "建筑工程施工许可证变更"))
+    assert preference.adjust(np.array([0.0, 0.6], dtype=np.float32), "施工许可证")[1] == {}
+    assert preference.adjust(np.array([0.1, 0.6], dtype=np.float32), "施工许可证")[1] == {
+        1: ("change",)
+    }

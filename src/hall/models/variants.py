@@ -67,10 +67,10 @@ def _grams(text: str) -> frozenset[str]:
 
 class VariantPreference:
     """Score adjustments for the matters of an index: ``-penalty`` for a matter whose title
-    names a variant action (:data:`VARIANTS`) a question does not ask for, when a plain sibling
-    (a title naming no variant that shares a run of :data:`SHARED` characters with it, the
-    variant's words aside) stands among the question's best matters. A variant with no plain
-    sibling there is simply the matter the question names."""
+    names variant actions (:data:`VARIANTS`), none of which a question asks for, when a plain
+    sibling (a title naming no variant that shares a run of :data:`SHARED` characters with it,
+    the variant's words aside, and that scored) stands among the question's best matters. A
+    variant with no plain sibling there is simply the matter the question names."""
 
     def __init__(self, titles: Sequence[str], *, penalty: float = 0.03) -> None:
         self.penalty = penalty
@@ -102,11 +102,17 @@ class VariantPreference:
         if not unasked or not scores.size:
             return scores, {}
         shortlist = _best(scores)
-        plain = [self._grams[i] for i in shortlist if not self._actions[i]]
+        plain = [self._grams[i] for i in shortlist if not self._actions[i] and scores[i] > 0]
         lowered: dict[int, tuple[str, ...]] = {}
         for i in shortlist:
-            actions = tuple(a for a in self._actions[i] if a in unasked)
-            if actions and any(not self._grams[i].isdisjoint(grams) for grams in plain):
+            actions = self._actions[i]
+            # A title naming an action the question asks for ("变更、注销登记" for "注销") is
+            # one it means, whatever else the title names.
+            if (
+                actions
+                and unasked.issuperset(actions)
+                and any(not self._grams[i].isdisjoint(grams) for grams in plain)
+            ):
                 lowered[i] = actions
         if not lowered:
             return scores, {}
