@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hall.lexicons import Fired, LexiconSet, Normalizer
+from hall.lexicons import Bank, Entry, Fired, LexiconSet, Normalizer
 
 #: Titles whose words read pinyin sentences (two of them hold 药师, one 钥匙).
 TITLES = ("执业药师首次注册", "执业药师变更注册", "车辆钥匙遗失补办")
@@ -346,3 +346,53 @@ def test_a_retitled_normaliser_cuts_only_the_new_titles(
     after = before.retitled(TITLES)
     assert cut == [TITLES[2]]
     assert after.normalize("zhiye yaoshi zhuce").plain == "执业药师注册"
+
+
+# -- phrases read whole -----------------------------------------------------------------------
+
+#: A small set: 断了 alone is a card's damage, 社保断了 a lapse in contributions; 新生儿上户口 is
+#: a birth registration, 上户口 alone a move of residence.
+WHOLE = LexiconSet.from_entries(
+    {
+        Bank.SYNONYMS: [
+            Entry("断缴", "断缴=社保断了"),
+            Entry("出生登记", "出生登记=新生儿上户口"),
+            Entry("落户", "落户=上户口"),
+        ],
+        Bank.COLLOQUIAL: [Entry("断了", "损坏")],
+        Bank.STOPWORDS: [Entry("怎么")],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        pytest.param("社保断了", ["断缴"], id="a-synonym-holding-a-colloquial-phrase"),
+        pytest.param("卡断了", ["卡", "损坏"], id="the-colloquial-phrase-alone"),
+        pytest.param("新生儿怎么上户口", ["出生登记"], id="a-synonym-split-by-a-stopword"),
+        pytest.param("新生儿上户口", ["出生登记"], id="the-synonym-as-one-word"),
+        pytest.param("怎么上户口", ["落户"], id="its-part-alone"),
+    ],
+)
+def test_a_synonym_is_read_whole(text: str, tokens: list[str]) -> None:
+    """A synonym is not cut by a colloquial rewrite of its part, nor lost to a filler word
+    between its words."""
+    assert list(Normalizer(WHOLE).load().normalize(text).tokens) == tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        pytest.param("社保断了怎么补交", "断缴", "损坏", id="lapse-not-damage"),
+        pytest.param("新生儿怎么上户口", "出生登记", "落户", id="birth-registration"),
+        pytest.param("公租房怎么申请", "公共租赁住房", "房屋租赁", id="public-rental-housing"),
+        pytest.param("考教师资格证", "教师资格证", "专业技术人员", id="teacher-certificate"),
+    ],
+)
+def test_shipped_synonyms_are_read_whole(
+    normalizer: Normalizer, text: str, present: str, absent: str
+) -> None:
+    text_seen = normalizer.normalize(text).text
+    assert present in text_seen
+    assert absent not in text_seen

@@ -11,10 +11,12 @@ tokenisation entry point), so a synonym or a dictionary word acts on both sides 
    from it in one character become that word (驾使证 -> 驾驶证);
 4b. colloquial wording: the citizens' phrases of the colloquial bank become the catalogue's
    wording (过世 -> 死亡, 上户口 -> 户口登记, 送外卖 -> 灵活就业), found leftmost-longest with an
-   Aho-Corasick automaton, so a phrase across jieba's words ("工作没了") is found too;
+   Aho-Corasick automaton, so a phrase across jieba's words ("工作没了") is found too; a
+   synonym that holds such a phrase is read whole (社保断了 is no 社保损坏);
 5. segmentation with the engine's own ``jieba.Tokenizer`` and user dictionary (every synonym,
    alias and keyword is a word);
-6. synonyms mapped to their canonical form; particles, stopwords and punctuation dropped.
+6. particles, stopwords and punctuation dropped; words that then spell a synonym together are
+   one word ("新生儿怎么上户口": 新生儿上户口); synonyms mapped to their canonical form.
 
 Beside the terms, :attr:`Normalized.plain` keeps the question as a sentence (steps 1-4 only,
 without spaces and punctuation): a sentence encoder reads natural text, and dropping its
@@ -180,10 +182,16 @@ class Normalizer:
         pinyin.decoder = self._decoder(tokenizer, reading_words, weight)
 
         drop = self.lexicons.particles | self.lexicons.stopwords
-        colloquial = PhraseMatcher(
-            (self._clean(said), self._clean(official))
-            for said, official in self.lexicons.colloquial
-        )
+        said = {self._clean(a): self._clean(b) for a, b in self.lexicons.colloquial}
+        parts = PhraseMatcher((phrase, phrase) for phrase in said)
+        # A synonym that holds a colloquial phrase is read whole, not cut by that phrase's
+        # rewrite: 社保断了 is 断缴, where 断了 alone is 损坏 (a card's). It is matched as itself.
+        whole = {
+            member: member
+            for member in canonical
+            if member not in said and any(m.phrase != member for m in parts.find(member))
+        }
+        colloquial = PhraseMatcher([*said.items(), *whole.items()])
         return _Loaded(
             colloquial=colloquial,
             tokenizer=tokenizer,
@@ -333,12 +341,15 @@ class Normalizer:
 
         tokens: list[str] = []
         words = self.segment(rewritten)
-        for word in words:
-            if _SPACE_OR_PUNCT.fullmatch(word) or MASK in word:
-                continue
+        kept = [
+            word
+            for word in words
+            if not (_SPACE_OR_PUNCT.fullmatch(word) or MASK in word)
+            and word not in loaded.drop
+            and loaded.canonical.get(word, word) not in loaded.drop
+        ]
+        for word in _rejoined(kept, loaded.canonical):
             target = loaded.canonical.get(word, word)
-            if target in loaded.drop or word in loaded.drop:
-                continue
             if target != word:
                 fired.append(Fired("synonym", word, target))
             tokens.append(target)
@@ -398,12 +409,32 @@ def _base_dictionary(cache_dir: str | None) -> tuple[dict[str, int], int]:
         return _BASE
 
 
+def _rejoined(words: list[str], canonical: Mapping[str, str], *, span: int = 3) -> list[str]:
+    """Adjacent words that spell a synonym together, once the fillers between them are gone,
+    read as that synonym: "新生儿怎么上户口" is 新生儿上户口 (出生登记), not 新生儿 and 落户.
+    Leftmost-longest, at most ``span`` words."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + span), i + 1, -1):
+            joined = "".join(words[i:j])
+            if joined in canonical:
+                out.append(joined)
+                i = j
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def _rewrite(text: str, phrases: PhraseMatcher) -> tuple[str, list[tuple[str, str]]]:
     """Each phrase found (leftmost-longest) replaced by its label; the changes made.
 
-    A phrase inside its own label, as written ("公积金" in "住房公积金"), is left alone.
+    A phrase inside its own label, as written ("公积金" in "住房公积金"), is left alone, and so
+    is one labelled with itself (a synonym read whole, see ``_build``).
     """
-    found = [m for m in phrases.find(text) if not _inside(text, m)]
+    found = [m for m in phrases.find(text) if m.label != m.phrase and not _inside(text, m)]
     if not found:
         return text, []
     out, position = [], 0
