@@ -296,6 +296,21 @@ def test_the_titles_words_read_pinyin_sentences(
     assert normalizer.segment("药师") == Normalizer(shipped).load().segment("药师")
 
 
+@pytest.mark.parametrize(
+    ("titles", "text"),
+    [
+        pytest.param((), "户口怎么前", id="jiebas-commonest-character-without-titles"),
+        pytest.param(
+            ("户口迁移", "户口迁出"), "户口怎么迁", id="the-character-beside-户口-in-titles"
+        ),
+    ],
+)
+def test_a_lone_syllable_reads_as_the_titles_say(
+    titles: tuple[str, ...], text: str, shipped: LexiconSet
+) -> None:
+    assert Normalizer(shipped, titles=titles).load().normalize("hukou zenme qian").plain == text
+
+
 #: Texts a retitled normaliser must read as one built afresh for its titles.
 RETITLED = ["zhiye yaoshi zhuce", "执业药师首次注册", "驾照丢了怎么补", "gongjijin tiqu", "ＡＢＣ"]
 

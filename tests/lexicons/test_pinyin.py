@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hall.lexicons.pinyin import (
     PinyinDecoder,
     PinyinIndex,
+    TitleContext,
     char_pinyin,
     typed_breaks,
     word_pinyin,
@@ -177,3 +178,54 @@ def test_of_the_halls_words_of_one_sound_the_heaviest_wins(
 )
 def test_typed_breaks(chunks: list[str], breaks: set[int]) -> None:
     assert typed_breaks(chunks) == breaks
+
+
+# -- a lone syllable read beside the question's other words -----------------------------------
+
+CONTEXT_TITLES = (
+    "户口迁移",
+    "户口迁出",
+    "死亡人员户口注销",
+    "医疗保险参保登记",
+    "医疗保险关系转移",
+)
+SINGLES = {"qian": ("前", "钱", "迁"), "bao": ("保", "报", "包")}
+
+
+def context() -> TitleContext:
+    words = {
+        "户口迁移": ["户口", "迁移"],
+        "户口迁出": ["户口", "迁出"],
+        "死亡人员户口注销": ["死亡", "人员", "户口", "注销"],
+        "医疗保险参保登记": ["医疗保险", "参保", "登记"],
+        "医疗保险关系转移": ["医疗保险", "关系", "转移"],
+    }
+    return TitleContext(CONTEXT_TITLES, words, SINGLES)
+
+
+@pytest.mark.parametrize(
+    ("char", "near", "picked"),
+    [
+        # two of the three titles holding 户口 hold 迁 beside it, none 前
+        pytest.param("前", ["户口"], "迁", id="the-titles-character"),
+        pytest.param("前", [], "前", id="no-context-no-change"),
+        pytest.param("前", ["登记"], "前", id="no-title-holds-another"),
+        # 保 is a character of 医疗保险 itself: it says nothing about the syllable beside it
+        pytest.param("报", ["医疗保险"], "报", id="the-words-own-character-does-not-count"),
+        pytest.param("钱", ["户口"], "迁", id="any-character-of-the-sound"),
+    ],
+)
+def test_a_lone_syllable_is_read_beside_the_other_words(
+    char: str, near: list[str], picked: str
+) -> None:
+    assert context().pick(char, near) == picked
+
+
+def test_a_weak_lead_keeps_the_decoders_character() -> None:
+    titles = [f"户口事项{i}" for i in range(9)] + ["户口迁移"]  # 迁 beside 户口 in 1 of 10
+    found = TitleContext(titles, {t: ["户口"] for t in titles}, SINGLES)
+    assert found.pick("前", ["户口"]) == "前"
+
+
+def test_the_words_written_in_a_question() -> None:
+    assert context().words_in("户口怎么前 then 医疗保险") == ["户口", "医疗保险"]

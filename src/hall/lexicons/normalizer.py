@@ -34,7 +34,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -43,7 +43,14 @@ from typing import Any
 from hall.background import give_way
 from hall.lexicons.automaton import Match, PhraseMatcher
 from hall.lexicons.lexicon_set import LexiconSet
-from hall.lexicons.pinyin import PinyinDecoder, PinyinIndex, general_readings
+from hall.lexicons.pinyin import (
+    GENERAL_MIN_FREQ,
+    PinyinDecoder,
+    PinyinIndex,
+    TitleContext,
+    general_readings,
+    single_readings,
+)
 
 __all__ = ["Fired", "Normalized", "Normalizer"]
 
@@ -214,6 +221,8 @@ class Normalizer:
         """The pinyin sentence decoder: over our own ``words`` and the words of the titles
         (``segmented``: titles already cut by this tokenizer, not cut again)."""
         base_freq, base_total = _base_dictionary(str(self.cache_dir) if self.cache_dir else None)
+        # the titles' own words, not their fillers (怎么 in an FAQ title says nothing of a need)
+        drop = {self._clean(w) for w in self.lexicons.particles | self.lexicons.stopwords}
         known = segmented or {}
         in_titles: Counter[str] = Counter()  # title word -> how many titles hold it
         for title in self.titles:
@@ -236,6 +245,14 @@ class Normalizer:
             words | in_titles.keys(),
             total=float(base_total),
             weight=reading_weight,
+            context=TitleContext(
+                [self._clean(t) for t in self.titles],
+                {
+                    self._clean(t): _with_inner(self._title_words[t], words, base_freq) - drop
+                    for t in self.titles
+                },
+                single_readings(base_freq),
+            ),
         )
 
     def retitled(self, titles: Iterable[str]) -> Normalizer:
@@ -407,6 +424,20 @@ def _base_dictionary(cache_dir: str | None) -> tuple[dict[str, int], int]:
             loader.initialize()
             _BASE = (loader.FREQ, loader.total)
         return _BASE
+
+
+def _with_inner(
+    words: Iterable[str], own: Collection[str], general: Mapping[str, int]
+) -> frozenset[str]:
+    """Words, and the words of two to four characters inside them (户口 in 户口迁移)."""
+    found = set(words)
+    for word in words:
+        for size in range(2, min(4, len(word) - 1) + 1):
+            for i in range(len(word) - size + 1):
+                inner = word[i : i + size]
+                if inner in own or general.get(inner, 0) >= GENERAL_MIN_FREQ:
+                    found.add(inner)
+    return frozenset(found)
 
 
 def _rejoined(words: list[str], canonical: Mapping[str, str], *, span: int = 3) -> list[str]:

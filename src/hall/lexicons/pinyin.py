@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
@@ -25,7 +26,15 @@ from pypinyin import Style, lazy_pinyin
 
 from hall.background import give_way
 
-__all__ = ["PinyinDecoder", "PinyinIndex", "char_pinyin", "general_readings", "typed_breaks"]
+__all__ = [
+    "PinyinDecoder",
+    "PinyinIndex",
+    "TitleContext",
+    "char_pinyin",
+    "general_readings",
+    "single_readings",
+    "typed_breaks",
+]
 
 _LETTERS = re.compile(r"[a-z]+(?:\s+[a-z]+)*")
 _HANZI = re.compile(r"[\u4e00-\u9fff]+")
@@ -49,6 +58,7 @@ def word_pinyin(word: str) -> str:
 GENERAL_MIN_FREQ = 100
 _READINGS_LOCK = threading.Lock()
 _READINGS: dict[int, dict[str, tuple[str, float]]] = {}
+_SINGLES: dict[int, dict[str, tuple[str, ...]]] = {}
 
 
 def general_readings(freq: Mapping[str, int]) -> dict[str, tuple[str, float]]:
@@ -70,6 +80,100 @@ def general_readings(freq: Mapping[str, int]) -> dict[str, tuple[str, float]]:
         return _READINGS[key]
 
 
+def single_readings(freq: Mapping[str, int]) -> dict[str, tuple[str, ...]]:
+    """Toneless pinyin -> the single characters of that sound jieba knows this often
+    (``GENERAL_MIN_FREQ``), commonest first; computed once per table and process."""
+    with _READINGS_LOCK:
+        key = -id(freq)
+        if key not in _SINGLES:
+            found: dict[str, list[tuple[int, str]]] = {}
+            for char, count in freq.items():
+                if len(char) == 1 and count >= GENERAL_MIN_FREQ and _HANZI.fullmatch(char):
+                    found.setdefault(char_pinyin(char), []).append((-count, char))
+            _SINGLES[key] = {r: tuple(c for _, c in sorted(cs)) for r, cs in found.items()}
+        return _SINGLES[key]
+
+
+class TitleContext:
+    """Which character a lone syllable stands for, read from the titles around the question's
+    other words: beside 户口, "qian" is 迁 (户口迁移, 户口迁出), not jieba's commonest 前; beside
+    失业保险金, "ling" is 领, not 另. An input method's context, from the hall's own catalogue.
+    """
+
+    #: The share of a context word's titles that must hold a character for it to win, and its
+    #: lead over the character the decoder chose.
+    MIN_SHARE = 0.15
+    MIN_LEAD = 0.1
+    MAX_WORD = 6
+    #: Words whose neighbouring characters are kept (each a few hundred floats at most).
+    CACHE = 4096
+
+    def __init__(
+        self,
+        titles: Sequence[str],
+        words: Mapping[str, Iterable[str]],
+        singles: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.titles = tuple(titles)
+        holding: dict[str, list[int]] = {}
+        for i, title in enumerate(self.titles):
+            for word in words.get(title, ()):
+                if len(word) >= 2:
+                    holding.setdefault(word, []).append(i)
+        self.holding = {word: tuple(ids) for word, ids in holding.items()}
+        self.singles = singles
+        self._cache: dict[str, dict[str, float]] = {}
+
+    def words_in(self, text: str) -> list[str]:
+        """The title words (two characters or more) written in ``text``."""
+        found = []
+        for run in _HANZI.findall(text):
+            for size in range(2, min(self.MAX_WORD, len(run)) + 1):
+                found += [
+                    run[i : i + size]
+                    for i in range(len(run) - size + 1)
+                    if run[i : i + size] in self.holding
+                ]
+        return list(dict.fromkeys(found))
+
+    def _beside(self, word: str) -> dict[str, float]:
+        """Character -> the share of ``word``'s titles that hold it outside the word; computed
+        once per word (a common word's thousand titles are read once, not per question)."""
+        found = self._cache.get(word)
+        if found is None:
+            ids = self.holding[word]
+            counts: Counter[str] = Counter()
+            for i in ids:
+                counts.update(set(self.titles[i].replace(word, " ")))
+            found = {char: count / len(ids) for char, count in counts.items()}
+            with _READINGS_LOCK:
+                if len(self._cache) >= self.CACHE:
+                    self._cache.clear()
+                self._cache[word] = found
+        return found
+
+    def _share(self, char: str, near: Sequence[str]) -> float:
+        """The largest share of a near word's titles that hold ``char`` beside it (a character
+        of the word itself says nothing: 保 in 医疗保险)."""
+        return max(
+            (self._beside(word).get(char, 0.0) for word in near if char not in word), default=0.0
+        )
+
+    def pick(self, char: str, near: Sequence[str]) -> str:
+        """The character of ``char``'s sound the titles of the ``near`` words hold most, when it
+        clearly leads; else ``char``."""
+        if not near:
+            return char
+        chosen, share = char, self._share(char, near)
+        best, top = chosen, share
+        for other in self.singles.get(char_pinyin(char), ()):
+            if other != char and (value := self._share(other, near)) > top:
+                best, top = other, value
+        if top >= self.MIN_SHARE and top - share >= self.MIN_LEAD:
+            return best
+        return chosen
+
+
 class PinyinDecoder:
     """Toneless pinyin sentences to hanzi: the cheapest split into known words (see above)."""
 
@@ -83,8 +187,10 @@ class PinyinDecoder:
         *,
         total: float,
         weight: Callable[[str], float] | None = None,
+        context: TitleContext | None = None,
     ) -> None:
         self.total = max(total, 1.0)
+        self.context = context
         table: dict[str, tuple[str, float]] = {
             reading: (word, self._cost(count)) for reading, (word, count) in general.items()
         }
@@ -187,21 +293,36 @@ class PinyinIndex:
         self._max_key = max((len(k) for k in self.words), default=0)
 
     def letters(self, text: str) -> tuple[str, list[tuple[str, str]]]:
-        """Replace runs of Latin letters that spell vocabulary words; return text and changes."""
+        """Replace runs of Latin letters that spell vocabulary words; return text and changes.
+
+        A lone syllable the sentence decoder read as jieba's commonest character is read again
+        beside the question's other words (:class:`TitleContext`)."""
+        runs: list[tuple[str, list[str] | None]] = []
+
+        def decode(match: re.Match[str]) -> str:
+            run = match.group(0)
+            words = self._words(run)
+            runs.append((run, words))
+            return run if words is None else "".join(words)
+
+        draft = _LETTERS.sub(decode, text)
+        context = None if self.decoder is None else self.decoder.context
+        if context is not None and any(w and any(len(x) == 1 for x in w) for _, w in runs):
+            near = context.words_in(draft)
+            runs = [
+                (
+                    run,
+                    None
+                    if words is None
+                    else [context.pick(w, near) if len(w) == 1 else w for w in words],
+                )
+                for run, words in runs
+            ]
         changes: list[tuple[str, str]] = []
+        decoded = iter(runs)
 
         def replace(match: re.Match[str]) -> str:
-            run = match.group(0)
-            chunks = run.split()
-            letters, breaks = "".join(chunks), typed_breaks(chunks)
-            # the hall's words first, where they can, along the citizen's spaces if they can
-            words = self._split(letters, breaks)
-            if words is None and breaks:
-                words = self._split(letters)
-            if words is None and self.decoder is not None and _syllables(letters) >= 2:
-                words = self.decoder.decode(letters, breaks)
-                if words is None and breaks:
-                    words = self.decoder.decode(letters)
+            run, words = next(decoded)
             if words is None:
                 return run
             hanzi = "".join(words)
@@ -209,6 +330,20 @@ class PinyinIndex:
             return hanzi
 
         return _LETTERS.sub(replace, text), changes
+
+    def _words(self, run: str) -> list[str] | None:
+        """The words a run of letters reads as, or None."""
+        chunks = run.split()
+        letters, breaks = "".join(chunks), typed_breaks(chunks)
+        # the hall's words first, where they can, along the citizen's spaces if they can
+        words = self._split(letters, breaks)
+        if words is None and breaks:
+            words = self._split(letters)
+        if words is None and self.decoder is not None and _syllables(letters) >= 2:
+            words = self.decoder.decode(letters, breaks)
+            if words is None and breaks:
+                words = self.decoder.decode(letters)
+        return words
 
     def _split(self, letters: str, breaks: Collection[int] = ()) -> list[str] | None:
         """The fewest vocabulary words whose pinyin spells ``letters`` exactly, if any, keeping
