@@ -403,6 +403,9 @@ def test_a_synonym_is_read_whole(text: str, tokens: list[str]) -> None:
         pytest.param("新生儿怎么上户口", "出生登记", "落户", id="birth-registration"),
         pytest.param("公租房怎么申请", "公共租赁住房", "房屋租赁", id="public-rental-housing"),
         pytest.param("考教师资格证", "教师资格证", "专业技术人员", id="teacher-certificate"),
+        # the group that keeps 上幼儿园 whole reads it in the catalogues' wording
+        pytest.param("孩子上幼儿园要什么材料", "学前教育", "幼儿园", id="kindergarten"),
+        pytest.param("开个奶茶店要办什么证", "餐饮", "奶茶", id="a-milk-tea-shop-is-catering"),
     ],
 )
 def test_shipped_synonyms_are_read_whole(
