@@ -57,7 +57,7 @@ def test_a_follow_up_never_names_a_matter_outside_the_options(demo_engine: Engin
     ("query", "plain", "variant"),
     [
         ("办身份证", "HD-0110", "HD-0112"),  # 首次申领, not 补领
-        ("我想办个身份证", "HD-0110", "HD-0112"),
+        ("身份证在哪办", "HD-0110", "HD-0112"),
     ],
 )
 def test_a_plain_request_ranks_the_plain_matter_over_its_unasked_variants(
