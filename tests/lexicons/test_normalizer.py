@@ -407,6 +407,10 @@ def test_a_synonym_is_read_whole(text: str, tokens: list[str]) -> None:
         pytest.param("孩子上幼儿园要什么材料", "学前教育", "幼儿园", id="kindergarten"),
         pytest.param("奶茶店要办什么证", "餐饮", "奶茶", id="a-milk-tea-shop-is-catering"),
         pytest.param("我在工地上摔伤了老板不管怎么办", "工伤", "摔伤", id="hurt-at-work"),
+        # a title keeps its subsidy's name: 扶助金 alone is 补助, but not inside 奖励扶助金
+        pytest.param(
+            "农村部分计划生育家庭奖励扶助金", "计划生育家庭奖励扶助", "补助", id="a-named-subsidy"
+        ),
         # a measure word parts no phrase
         pytest.param("开个小饭馆要办什么许可证", "食品经营许可", "饭馆", id="a-measure-word"),
     ],
