@@ -427,7 +427,7 @@ def _base_dictionary(cache_dir: str | None) -> tuple[dict[str, int], int]:
 
 
 def _with_inner(
-    words: Iterable[str], own: Collection[str], general: Mapping[str, int]
+    words: Collection[str], own: Collection[str], general: Mapping[str, int]
 ) -> frozenset[str]:
     """Words, and the words of two to four characters inside them (户口 in 户口迁移)."""
     found = set(words)

@@ -84,7 +84,7 @@ def single_readings(freq: Mapping[str, int]) -> dict[str, tuple[str, ...]]:
     """Toneless pinyin -> the single characters of that sound jieba knows this often
     (``GENERAL_MIN_FREQ``), commonest first; computed once per table and process."""
     with _READINGS_LOCK:
-        key = -id(freq)
+        key = id(freq)
         if key not in _SINGLES:
             found: dict[str, list[tuple[int, str]]] = {}
             for char, count in freq.items():
@@ -123,6 +123,7 @@ class TitleContext:
         self.holding = {word: tuple(ids) for word, ids in holding.items()}
         self.singles = singles
         self._cache: dict[str, dict[str, float]] = {}
+        self._lock = threading.Lock()
 
     def words_in(self, text: str) -> list[str]:
         """The title words (two characters or more) written in ``text``."""
@@ -146,7 +147,7 @@ class TitleContext:
             for i in ids:
                 counts.update(set(self.titles[i].replace(word, " ")))
             found = {char: count / len(ids) for char, count in counts.items()}
-            with _READINGS_LOCK:
+            with self._lock:  # its own: a question never waits on a rebuild's readings
                 if len(self._cache) >= self.CACHE:
                     self._cache.clear()
                 self._cache[word] = found
