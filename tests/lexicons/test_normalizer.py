@@ -413,6 +413,8 @@ def test_a_synonym_is_read_whole(text: str, tokens: list[str]) -> None:
         ),
         # a measure word parts no phrase
         pytest.param("开个小饭馆要办什么许可证", "食品经营许可", "饭馆", id="a-measure-word"),
+        # no colloquial phrase takes the first character of 婚姻登记 (办婚 was one)
+        pytest.param("我要办婚姻登记", "婚姻登记", "结婚", id="marriage-registration"),
     ],
 )
 def test_shipped_synonyms_are_read_whole(
@@ -421,3 +423,16 @@ def test_shipped_synonyms_are_read_whole(
     text_seen = normalizer.normalize(text).text
     assert present in text_seen
     assert absent not in text_seen
+
+
+@pytest.mark.parametrize(
+    ("query", "plain"),
+    [
+        # the fillers are words of the pinyin reader too, after the hall's own: 我想 办, 一下
+        pytest.param("wo xiang ban juzhuzheng", "我想办居住证", id="not-我相伴"),
+        pytest.param("wo xiang wen yixia shebaoka", "我想问一下社保卡", id="not-以下"),
+        pytest.param("wo xiang zhidao hukou", "我想知道户口", id="not-向指导"),
+    ],
+)
+def test_fillers_read_pinyin_as_said(normalizer: Normalizer, query: str, plain: str) -> None:
+    assert normalizer.normalize(query).plain == plain

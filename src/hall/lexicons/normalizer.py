@@ -242,7 +242,8 @@ class Normalizer:
 
         return PinyinDecoder(
             general_readings(base_freq),
-            words | in_titles.keys(),
+            # the fillers too, last of a sound's words: "wo xiang ban" is 我想 办, not 我 相伴
+            words | in_titles.keys() | drop,
             total=float(base_total),
             weight=reading_weight,
             context=TitleContext(
