@@ -111,7 +111,8 @@ class Settings(BaseSettings):
         description="In-scope closeness below which the guide declines: the semantic score of "
         "the nearest catalogue text plus out_of_scope_weight times its lead over the nearest "
         "out-of-scope example (the bank out_of_scope) plus in_scope_fit_weight times the best "
-        "candidate's fused score. Calibrated for the default encoder (bench/calibrate.py); at 0 "
+        "candidate's fused score plus in_scope_named_weight if the question names a subject "
+        "our synonyms know. Calibrated for the default encoder (bench/calibrate.py); at 0 "
         "only questions far nearer an example than the catalogue.",
     )
     out_of_scope_weight: float = Field(
@@ -127,6 +128,13 @@ class Settings(BaseSettings):
         le=5,
         description="How much the best candidate's fused score (shared words and characters as "
         "well as meaning) adds to the in-scope closeness (0: meaning alone decides).",
+    )
+    in_scope_named_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="What naming a subject our synonyms know (居住证, 无犯罪记录证明; not 材料 "
+        "or 补领) adds to the in-scope closeness (0: it counts for nothing).",
     )
 
     clause_weight: float = Field(

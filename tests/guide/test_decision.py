@@ -250,3 +250,32 @@ def test_a_taught_example_declines_whatever_the_fit(
     thresholds = Thresholds(in_scope=1.26, out_of_scope_weight=1.0, fit_weight=1.0)
     decision, _, _ = decide([_hit(0.8)], thresholds=thresholds, scope=Scope(inside, outside))
     assert decision is expected
+
+
+# (named, named weight) -> decision, for a question just under the gate: closeness 0.60 +
+# (0.60 - 0.55) + 1.0 x 0.55 = 1.20 < 1.26.
+NAMED_TABLE = [
+    pytest.param(False, 0.1, Decision.NONE, id="no-subject-named"),
+    pytest.param(True, 0.1, Decision.CLARIFY, id="a-subject-named-lifts-it"),
+    pytest.param(True, 0.0, Decision.NONE, id="at-weight-0-naming-counts-for-nothing"),
+    pytest.param(True, 0.05, Decision.NONE, id="a-nudge-not-a-pass"),
+]
+
+
+@pytest.mark.parametrize(("named", "weight", "expected"), NAMED_TABLE)
+def test_naming_a_subject_counts_toward_the_gate(
+    named: bool, weight: float, expected: Decision
+) -> None:
+    """ "良民证去哪开" means little to the encoder, but names the hall's 无犯罪记录证明."""
+    thresholds = Thresholds(
+        answer=0.5,
+        margin=0.05,
+        clarify=0.36,
+        in_scope=1.26,
+        out_of_scope_weight=1.0,
+        fit_weight=1.0,
+        named_weight=weight,
+    )
+    hits = [_hit(0.55), Hit("X2", "别的", None, "matter", 0.53, {}, {})]
+    decision, _, _ = decide(hits, thresholds=thresholds, scope=Scope(0.60, 0.55, named=named))
+    assert decision is expected

@@ -99,3 +99,32 @@ def test_teaching_an_example_keeps_the_normaliser(engine: Engine, store: Store) 
     report = engine.refresh()
     assert engine.snapshot.normalizer is normalizer
     assert report.encoded == 0  # no matter text again
+
+
+@pytest.mark.parametrize(("question", "named"), [("良民证去哪开", True), ("信用卡去哪开", False)])
+def test_the_scope_says_whether_a_subject_is_named(
+    engine: Engine, question: str, named: bool
+) -> None:
+    scope = engine.ask(question).scope
+    assert scope is not None
+    assert scope.named is named
+
+
+def test_naming_a_subject_lifts_a_question_over_the_gate(
+    store: Store, settings: Settings
+) -> None:
+    """The gate set half a point above the question's closeness: declined unless naming a
+    subject (无犯罪记录证明) weighs as much."""
+    load_demo(store, settings=settings)
+    question = "良民证去哪开"
+    seen = Engine(store, settings, encoder=HashingEncoder()).load().ask(question)
+    assert seen.scope is not None
+    closeness = (
+        seen.scope.closeness(settings.out_of_scope_weight)
+        + settings.in_scope_fit_weight * seen.candidates[0].score
+    )
+    gate = {"min_in_scope": closeness + 0.5}
+    for weight, declined in [(0.0, True), (0.4, True), (0.6, False), (1.0, False)]:
+        tuned = settings.model_copy(update={**gate, "in_scope_named_weight": weight})
+        decision = Engine(store, tuned, encoder=HashingEncoder()).load().ask(question).decision
+        assert (weight, decision is Decision.NONE) == (weight, declined)

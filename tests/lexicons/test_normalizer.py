@@ -425,6 +425,56 @@ def test_shipped_synonyms_are_read_whole(
     assert absent not in text_seen
 
 
+# -- subjects named ---------------------------------------------------------------------------
+
+#: 居住证 is a subject; 材料 and 补领 are steps of any matter (a follow-up phrase and a request
+#: cue say so), though the synonyms know them too.
+NAMED = LexiconSet.from_entries(
+    {
+        Bank.SYNONYMS: [
+            Entry("居住证", "居住证=暂住证"),
+            Entry("材料", "材料=资料"),
+            Entry("补领", "补领=补办"),
+        ],
+        Bank.ELEMENTS: [Entry("materials", "要带什么资料")],
+        Bank.REQUEST_CUES: [Entry("action", "补办")],
+        Bank.STOPWORDS: [Entry("怎么")],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        pytest.param("暂住证怎么补办", ("居住证",), id="a-subject-beside-a-step"),
+        pytest.param("要带什么资料", (), id="a-follow-up-names-none"),
+        pytest.param("怎么补办", (), id="a-request-cue-names-none"),
+        pytest.param("信用卡怎么补办", (), id="a-word-no-synonym-knows"),
+    ],
+)
+def test_named_holds_the_subjects_a_synonym_knows(text: str, named: tuple[str, ...]) -> None:
+    assert Normalizer(NAMED).load().normalize(text).named == named
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        pytest.param("单位让我开个良民证去哪开", "无犯罪记录证明", id="a-colloquial-subject"),
+        pytest.param("新房子要通自来水找谁", "用水报装", id="a-utility"),
+        pytest.param("办居住证要带什么材料", "居住证", id="a-subject-not-its-materials"),
+    ],
+)
+def test_shipped_subjects_are_named(normalizer: Normalizer, text: str, named: str) -> None:
+    assert named in normalizer.normalize(text).named
+
+
+@pytest.mark.parametrize(
+    "text", ["需要带什么材料", "在哪里办理", "补办要多少钱", "要多久", "怎么申请", "能不能网上办"]
+)
+def test_shipped_steps_name_no_subject(normalizer: Normalizer, text: str) -> None:
+    assert normalizer.normalize(text).named == ()
+
+
 @pytest.mark.parametrize(
     ("query", "plain"),
     [

@@ -43,6 +43,8 @@ class Scope:
     inside: float  # the nearest catalogue text (any matter's title, alias, question …)
     outside: float = 0.0  # the nearest out-of-scope example; 0 without examples
     example: str = ""  # that example
+    #: The question names a subject our synonyms know (:attr:`Normalized.named`).
+    named: bool = False
 
     def closeness(self, weight: float) -> float:
         """In-scope closeness: the catalogue's nearness, raised or lowered by ``weight`` times
@@ -68,6 +70,10 @@ class Thresholds:
     #: reads "今天天气" as near "今天中午吃什么" as near the catalogue's "天气查询"; the fused
     #: score also counts the words and characters a catalogue text shares with the question.
     fit_weight: float = 0.0
+    #: What naming a subject our synonyms know adds to the in-scope closeness. "良民证去哪开"
+    #: means little to the encoder, but 无犯罪记录证明 is the hall's own word; "汽车异响" names
+    #: 机动车 too, so it is a nudge, not a pass.
+    named_weight: float = 0.0
     #: An out-of-scope example this near, with no catalogue text as near, is the question
     #: itself, an admin's lesson: declined however well its words fit a title (unless the
     #: examples weigh nothing).
@@ -91,7 +97,7 @@ def decide(
     its replacement, renewal and first licence): it asks which, even over a clear lead.
     ``scope`` says how near the question comes to the catalogue and to the out-of-scope
     examples: under ``thresholds.in_scope`` (with ``fit_weight`` times the best fused score
-    added) nothing fits (reason ``OUT_OF_SCOPE`` when an
+    added, and ``named_weight`` if it names a subject) nothing fits (reason ``OUT_OF_SCOPE`` when an
     example is nearer than the catalogue). Otherwise a plausible candidate is offered: a clear
     winner is answered, anything else above ``clarify`` asks which.
 
@@ -117,7 +123,9 @@ def decide(
         return Decision.NONE, Reason.OUT_OF_SCOPE, []
     if (
         scope is not None
-        and scope.closeness(thresholds.out_of_scope_weight) + thresholds.fit_weight * top
+        and scope.closeness(thresholds.out_of_scope_weight)
+        + thresholds.fit_weight * top
+        + thresholds.named_weight * scope.named
         < thresholds.in_scope
     ):
         reason = Reason.OUT_OF_SCOPE if scope.outside > scope.inside else Reason.NO_MATCH

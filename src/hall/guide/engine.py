@@ -622,7 +622,9 @@ class Engine:
             clause = reader.request_clause(text) if weight > 0 else None  # a story's request
             focus = None if clause is None else snap.normalizer.normalize(clause)
             hits = snap.index.search(norm, k=limit, vector=vector, focus=focus, focus_weight=weight)
-            scope = Scope(snap.index.closeness(vector), *snap.scope.nearest(vector))
+            scope = Scope(
+                snap.index.closeness(vector), *snap.scope.nearest(vector), named=bool(norm.named)
+            )
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
             blocked, intent = ("insult",), None

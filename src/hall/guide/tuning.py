@@ -47,6 +47,7 @@ def settings_thresholds(settings: Settings) -> Thresholds:
         in_scope=settings.min_in_scope,
         out_of_scope_weight=settings.out_of_scope_weight,
         fit_weight=settings.in_scope_fit_weight,
+        named_weight=settings.in_scope_named_weight,
     )
 
 

@@ -42,6 +42,7 @@ from typing import Any
 
 from hall.background import give_way
 from hall.lexicons.automaton import Match, PhraseMatcher
+from hall.lexicons.banks import Bank
 from hall.lexicons.lexicon_set import LexiconSet
 from hall.lexicons.pinyin import (
     GENERAL_MIN_FREQ,
@@ -86,6 +87,9 @@ class Normalized:
     #: The sentence as written after steps 1-4 (masked, pinyin and homophones fixed), without
     #: spaces and punctuation: what the sentence encoder reads. "" when it has no tokens.
     plain: str = ""
+    #: The tokens that name a subject our synonyms know (居住证, 无犯罪记录证明, 子女), not a
+    #: step of any matter (材料, 办理地点, 补领): a sign the question is about the hall's business.
+    named: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -104,6 +108,8 @@ class _Loaded:
     weight: Callable[[str], float]
     colloquial: PhraseMatcher = field(default_factory=lambda: PhraseMatcher(()))
     drop: frozenset[str] = field(default_factory=frozenset)
+    #: Canonical forms of the synonyms that name a subject (see :attr:`Normalized.named`).
+    subjects: frozenset[str] = field(default_factory=frozenset)
 
 
 class Normalizer:
@@ -135,8 +141,20 @@ class Normalizer:
             return self
         with self._lock:
             if self._loaded is None:
+                # the subjects are found by reading phrases with the rest already built (a
+                # normaliser is handed on only once loaded)
                 self._loaded = self._build()
+                self._loaded = replace(self._loaded, subjects=self._subjects())
         return self
+
+    def _subjects(self) -> frozenset[str]:
+        """The synonyms' canonical forms less the words of the follow-up phrases and request cues
+        as this normaliser reads them (材料, 办理地点, 补领, 申请): what is left names a subject."""
+        steps: set[str] = set()
+        for bank in (Bank.ELEMENTS, Bank.REQUEST_CUES):
+            for entry in self.lexicons.bank(bank):
+                steps.update(self.normalize(entry.value).tokens)
+        return frozenset(self.loaded.canonical.values()) - steps
 
     def _build(self) -> _Loaded:
         import jieba
@@ -382,6 +400,7 @@ class Normalizer:
             plain=_join(c for w in words if MASK not in w and (c := self._compact(w)))
             if tokens
             else "",
+            named=tuple(dict.fromkeys(t for t in tokens if t in loaded.subjects)),
         )
 
     def _terms(self, tokens: list[str]) -> tuple[str, ...]:
