@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     )
 
     min_in_scope: float = Field(
-        default=1.26,
+        default=1.39,
         ge=0,
         le=3,
         description="In-scope closeness below which the guide declines: the semantic score of "
@@ -116,7 +116,7 @@ class Settings(BaseSettings):
         "only questions far nearer an example than the catalogue.",
     )
     out_of_scope_weight: float = Field(
-        default=1.0,
+        default=2.0,
         ge=0,
         le=10,
         description="How much the catalogue's lead over the nearest out-of-scope example counts "
@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         "well as meaning) adds to the in-scope closeness (0: meaning alone decides).",
     )
     in_scope_named_weight: float = Field(
-        default=0.0,
+        default=0.15,
         ge=0,
         le=1,
         description="What naming a subject our synonyms know (居住证, 无犯罪记录证明; not 材料 "

@@ -360,7 +360,7 @@ def _thresholds(engine: Any, body: dict[str, Any]) -> Thresholds:
         raise AdminInvalid(str(exc)) from None
 
 
-_THRESHOLDS_EXAMPLE = {"answer": 0.5, "margin": 0.1, "clarify": 0.2, "in_scope": 1.26}
+_THRESHOLDS_EXAMPLE = {"answer": 0.5, "margin": 0.1, "clarify": 0.2, "in_scope": 1.39}
 
 
 @router.get("/thresholds", summary="The decision's thresholds in force")
