@@ -110,9 +110,7 @@ def test_the_scope_says_whether_a_subject_is_named(
     assert scope.named is named
 
 
-def test_naming_a_subject_lifts_a_question_over_the_gate(
-    store: Store, settings: Settings
-) -> None:
+def test_naming_a_subject_lifts_a_question_over_the_gate(store: Store, settings: Settings) -> None:
     """The gate set half a point above the question's closeness: declined unless naming a
     subject (无犯罪记录证明) weighs as much."""
     load_demo(store, settings=settings)
