@@ -486,3 +486,28 @@ def test_shipped_steps_name_no_subject(normalizer: Normalizer, text: str) -> Non
 )
 def test_fillers_read_pinyin_as_said(normalizer: Normalizer, query: str, plain: str) -> None:
     assert normalizer.normalize(query).plain == plain
+
+
+#: 办婚 is 结婚登记 where it ends, but not where its 婚 starts 婚姻 (one of our words); 坏了 is
+#: ours too, yet a particle ends it, so 卡坏 is still found before 了.
+CROSSING = LexiconSet.from_entries(
+    {
+        Bank.SYNONYMS: [Entry("婚姻登记", "婚姻登记=婚姻"), Entry("损坏", "损坏=坏了")],
+        Bank.COLLOQUIAL: [Entry("办婚", "结婚登记"), Entry("卡坏", "换卡")],
+        Bank.PARTICLES: [Entry("了")],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        pytest.param("我要办婚姻登记", "婚姻登记", "结婚登记", id="not-through-a-word"),
+        pytest.param("我想去办婚", "结婚登记", "婚姻登记", id="at-the-end"),
+        pytest.param("社保卡坏了", "换卡", "损坏", id="a-particle-after"),
+    ],
+)
+def test_a_colloquial_phrase_stops_at_a_word(text: str, present: str, absent: str) -> None:
+    seen = Normalizer(CROSSING).load().normalize(text).text
+    assert present in seen
+    assert absent not in seen

@@ -372,7 +372,12 @@ class Normalizer:
         fired += [Fired("pinyin", a, b) for a, b in changes]
         rewritten, changes = loaded.pinyin.homophones(rewritten, is_word=self._is_word)
         fired += [Fired("homophone", a, b) for a, b in changes]
-        rewritten, changes = _rewrite(rewritten, loaded.colloquial)
+        rewritten, changes = _rewrite(
+            rewritten,
+            loaded.colloquial,
+            # one of our words, and not one that a particle ends (坏了 ends 损坏 well)
+            is_word=lambda w: w in loaded.reading_words and w[-1] not in loaded.drop,
+        )
         fired += [Fired("colloquial", a, b) for a, b in changes]
 
         tokens: list[str] = []
@@ -479,13 +484,23 @@ def _rejoined(words: list[str], canonical: Mapping[str, str], *, span: int = 3) 
     return out
 
 
-def _rewrite(text: str, phrases: PhraseMatcher) -> tuple[str, list[tuple[str, str]]]:
+def _rewrite(
+    text: str, phrases: PhraseMatcher, *, is_word: Callable[[str], bool] = lambda _: False
+) -> tuple[str, list[tuple[str, str]]]:
     """Each phrase found (leftmost-longest) replaced by its label; the changes made.
 
     A phrase inside its own label, as written ("公积金" in "住房公积金"), is left alone, and so
-    is one labelled with itself (a synonym read whole, see ``_build``).
+    is one labelled with itself (a synonym read whole, see ``_build``). A phrase whose last
+    character makes one of our words (``is_word``) with the next one is not found there:
+    "办婚姻登记" holds no 办婚 (婚姻).
     """
-    found = [m for m in phrases.find(text) if m.label != m.phrase and not _inside(text, m)]
+
+    def whole(match: Match) -> bool:
+        return match.end == len(text) or not is_word(text[match.end - 1 : match.end + 1])
+
+    found = [
+        m for m in phrases.find(text, accept=whole) if m.label != m.phrase and not _inside(text, m)
+    ]
     if not found:
         return text, []
     out, position = [], 0
