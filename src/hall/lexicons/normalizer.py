@@ -12,7 +12,8 @@ tokenisation entry point), so a synonym or a dictionary word acts on both sides 
 4b. colloquial wording: the citizens' phrases of the colloquial bank become the catalogue's
    wording (过世 -> 死亡, 上户口 -> 户口登记, 送外卖 -> 灵活就业), found leftmost-longest with an
    Aho-Corasick automaton, so a phrase across jieba's words ("工作没了") is found too; a
-   synonym that holds such a phrase is read whole (社保断了 is no 社保损坏);
+   synonym that holds such a phrase is read whole (社保断了 is no 社保损坏), and a phrase is not
+   found where its last character starts one of our words (办婚姻登记 holds no 办婚);
 5. segmentation with the engine's own ``jieba.Tokenizer`` and user dictionary (every synonym,
    alias and keyword is a word);
 6. particles, stopwords and punctuation dropped; words that then spell a synonym together are
