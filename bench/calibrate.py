@@ -189,7 +189,7 @@ def decisions(asked: list[Asked], thresholds: Thresholds) -> list[tuple[Decision
 def _declined(asked: list[Asked], t: Thresholds, gates: np.ndarray) -> np.ndarray:
     """Which rows :func:`decide` declines under ``t`` with each of the ``gates`` as its
     ``in_scope``: (rows, gates) booleans. A row declined whatever the gate (refused, under
-    ``clarify``, a taught example) is declined at all; any other with a scope below its
+    ``clarify``, a taught example) is declined at all; any other where the gate is above its
     closeness (the sum :func:`decide` compares)."""
     closeness = np.full(len(asked), np.inf)
     always = np.zeros(len(asked), dtype=bool)
@@ -244,7 +244,8 @@ def threshold_search(
     print(f"{len(good)} positives, {len(bad)} negatives; weights {weights}")
     print("current ", current, "\n   ", report.format(*measure(current)[:4]))
     gates = []
-    gate_grid = np.round(np.arange(0.30, 1.51, 0.01), 2)
+    # up to 2: at an example weight of 2 the closeness of a real question reaches 3
+    gate_grid = np.round(np.arange(0.30, 2.01, 0.01), 2)
     in_top3 = np.array([any(h.code in a.row.expected for h in a.hits[:3]) for a in asked_good])
     for clarify, weight, fit, named in itertools.product(
         np.round(np.arange(0.20, 0.41, 0.02), 2),
