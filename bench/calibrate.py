@@ -264,10 +264,10 @@ def threshold_search(
         # every gate at once: a row is declined whatever the gate, or below its closeness
         good_declined = _declined(asked_good, t, gate_grid)
         bad_declined = _declined(asked_bad, t, gate_grid)
-        for g, gate in enumerate(gate_grid):
-            declined_bad = float(bad_declined[:, g].mean())
-            declined_good = float((good_declined[:, g] & in_top3).mean())
-            declined_any = float(good_declined[:, g].mean())
+        for column, gate in enumerate(gate_grid):
+            declined_bad = float(bad_declined[:, column].mean())
+            declined_good = float((good_declined[:, column] & in_top3).mean())
+            declined_any = float(good_declined[:, column].mean())
             # Ties: fewer positives declined at all, then the larger weight (the closeness
             # alone moves with the catalogue around it, its lead over the examples less), then
             # the smaller fit and named weights, then more negatives declined.
