@@ -126,3 +126,14 @@ def test_naming_a_subject_lifts_a_question_over_the_gate(store: Store, settings:
         tuned = settings.model_copy(update={**gate, "in_scope_named_weight": weight})
         decision = Engine(store, tuned, encoder=HashingEncoder()).load().ask(question).decision
         assert (weight, decision is Decision.NONE) == (weight, declined)
+
+
+def test_the_subjects_follow_the_request_cues(engine: Engine, store: Store) -> None:
+    """An admin who makes a word a request cue makes it a step, not a subject, at once."""
+    question = "良民证去哪开"  # 无犯罪记录证明
+    before = engine.ask(question).scope
+    add_entries(store, Bank.REQUEST_CUES, [Entry("action", "良民证")], by="admin")
+    engine.refresh()
+    after = engine.ask(question).scope
+    assert before is not None and after is not None
+    assert (before.named, after.named) == (True, False)

@@ -80,8 +80,9 @@ __all__ = ["Answer", "Engine", "Result", "Snapshot", "history_fields", "history_
 log = logging.getLogger("hall.guide")
 
 #: Banks the normaliser does not read: an edit of them keeps it (teaching an out-of-scope
-#: question re-embeds that question, not the catalogue's texts).
-_UNREAD = frozenset({Bank.OUT_OF_SCOPE, Bank.REQUEST_CUES})
+#: question re-embeds that question, not the catalogue's texts). The request cues are read: they
+#: tell a question's steps from its subjects (:attr:`Normalized.named`).
+_UNREAD = frozenset({Bank.OUT_OF_SCOPE})
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
 RUDE_INTENT = "rude"
 MAX_QUERY_CHARS = 500
