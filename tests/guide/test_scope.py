@@ -135,5 +135,6 @@ def test_the_subjects_follow_the_request_cues(engine: Engine, store: Store) -> N
     add_entries(store, Bank.REQUEST_CUES, [Entry("action", "良民证")], by="admin")
     engine.refresh()
     after = engine.ask(question).scope
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert (before.named, after.named) == (True, False)
