@@ -489,11 +489,16 @@ def test_fillers_read_pinyin_as_said(normalizer: Normalizer, query: str, plain: 
 
 
 #: 办婚 is 结婚登记 where it ends, but not where its 婚 starts 婚姻 (one of our words); 坏了 is
-#: ours too, yet a particle ends it, so 卡坏 is still found before 了.
+#: ours too, yet a particle ends it, so 卡坏 is still found before 了. 车站 is no phrase inside
+#: 火车站, a word of jieba's that begins before it, but is one after 汽 (汽车站 is no word).
 CROSSING = LexiconSet.from_entries(
     {
         Bank.SYNONYMS: [Entry("婚姻登记", "婚姻登记=婚姻"), Entry("损坏", "损坏=坏了")],
-        Bank.COLLOQUIAL: [Entry("办婚", "结婚登记"), Entry("卡坏", "换卡")],
+        Bank.COLLOQUIAL: [
+            Entry("办婚", "结婚登记"),
+            Entry("卡坏", "换卡"),
+            Entry("车站", "客运站"),
+        ],
         Bank.PARTICLES: [Entry("了")],
     }
 )
@@ -505,6 +510,8 @@ CROSSING = LexiconSet.from_entries(
         pytest.param("我要办婚姻登记", "婚姻登记", "结婚登记", id="not-through-a-word"),
         pytest.param("我想去办婚", "结婚登记", "婚姻登记", id="at-the-end"),
         pytest.param("社保卡坏了", "换卡", "损坏", id="a-particle-after"),
+        pytest.param("怎么去广州火车站", "火车站", "客运站", id="not-the-tail-of-a-word"),
+        pytest.param("怎么去长途车站", "客运站", "火车", id="after-no-word"),
     ],
 )
 def test_a_colloquial_phrase_stops_at_a_word(text: str, present: str, absent: str) -> None:

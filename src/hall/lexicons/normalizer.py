@@ -378,6 +378,7 @@ class Normalizer:
             loaded.colloquial,
             # one of our words, and not one that a particle ends (坏了 ends 损坏 well)
             is_word=lambda w: w in loaded.reading_words and w[-1] not in loaded.drop,
+            within=self._is_word,
         )
         fired += [Fired("colloquial", a, b) for a, b in changes]
 
@@ -486,18 +487,30 @@ def _rejoined(words: list[str], canonical: Mapping[str, str], *, span: int = 3) 
 
 
 def _rewrite(
-    text: str, phrases: PhraseMatcher, *, is_word: Callable[[str], bool] = lambda _: False
+    text: str,
+    phrases: PhraseMatcher,
+    *,
+    is_word: Callable[[str], bool] = lambda _: False,
+    within: Callable[[str], bool] = lambda _: False,
 ) -> tuple[str, list[tuple[str, str]]]:
     """Each phrase found (leftmost-longest) replaced by its label; the changes made.
 
     A phrase inside its own label, as written ("公积金" in "住房公积金"), is left alone, and so
     is one labelled with itself (a synonym read whole, see ``_build``). A phrase whose last
     character makes one of our words (``is_word``) with the next one is not found there:
-    "办婚姻登记" holds no 办婚 (婚姻).
+    "办婚姻登记" holds no 办婚 (婚姻). Nor is one that ends a longer dictionary word begun
+    before it (``within``, up to six characters): "火车站" holds no 车站, "天秤座" no 秤.
     """
 
     def whole(match: Match) -> bool:
-        return match.end == len(text) or not is_word(text[match.end - 1 : match.end + 1])
+        start, end = match.start, match.end
+        if end < len(text) and is_word(text[end - 1 : end + 1]):
+            return False
+        return not any(
+            within(text[left:right])
+            for left in range(max(0, start - 3), start)
+            for right in range(end, min(len(text), left + 6) + 1)
+        )
 
     found = [
         m for m in phrases.find(text, accept=whole) if m.label != m.phrase and not _inside(text, m)
