@@ -518,3 +518,21 @@ def test_a_colloquial_phrase_stops_at_a_word(text: str, present: str, absent: st
     seen = Normalizer(CROSSING).load().normalize(text).text
     assert present in seen
     assert absent not in seen
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        # two-character homophone typos of the hall's words, between lone characters
+        pytest.param("门诊费用怎么报消", "门诊费用怎么报销", id="报消"),
+        pytest.param("养老金怎么申岭", "养老金怎么申领", id="申岭"),
+        pytest.param("驾驶证怎么补半", "驾驶证怎么补办", id="补半"),
+        pytest.param("个体户要办执招吗", "个体户要办执照吗", id="执招"),
+        # a negation is never a typo (不办 is not 补办), nor a character of a word (证明)
+        pytest.param("不办居住证可以吗", "不办居住证可以吗", id="negation"),
+        pytest.param("怎么开无车证明", "怎么开无车证明", id="inside-a-word"),
+        pytest.param("帮我编一个睡前故事", "帮我编一个睡前故事", id="not-a-hall-word"),
+    ],
+)
+def test_two_character_typos(normalizer: Normalizer, text: str, plain: str) -> None:
+    assert normalizer.normalize(text).plain == plain

@@ -229,3 +229,22 @@ def test_a_weak_lead_keeps_the_decoders_character() -> None:
 
 def test_the_words_written_in_a_question() -> None:
     assert context().words_in("户口怎么前 then 医疗保险") == ["户口", "医疗保险"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lone", "rewritten"),
+    [
+        # two characters the segmentation leaves alone read as the word they sound like
+        pytest.param("怎么报消", {2, 3}, "怎么报销", id="both-alone"),
+        # half of that pair belongs to a word (消费): no typo
+        pytest.param("报消费", {0}, "报消费", id="one-in-a-word"),
+        pytest.param("怎么报消", set(), "怎么报消", id="no-lone-characters"),
+    ],
+)
+def test_a_two_character_typo_needs_lone_characters(
+    text: str, lone: set[int], rewritten: str
+) -> None:
+    result, _ = index([*VOCABULARY, "报销"]).homophones(
+        text, is_word=lambda w: False, lone=lambda chars: lone
+    )
+    assert result == rewritten

@@ -371,7 +371,9 @@ class Normalizer:
 
         rewritten, changes = loaded.pinyin.letters(masked)
         fired += [Fired("pinyin", a, b) for a, b in changes]
-        rewritten, changes = loaded.pinyin.homophones(rewritten, is_word=self._is_word)
+        rewritten, changes = loaded.pinyin.homophones(
+            rewritten, is_word=self._is_word, lone=self._lone
+        )
         fired += [Fired("homophone", a, b) for a, b in changes]
         rewritten, changes = _rewrite(
             rewritten,
@@ -431,6 +433,20 @@ class Normalizer:
     def _is_word(self, text: str) -> bool:
         return self.loaded.freq.get(text, 0) > 0
 
+    def _lone(self, chars: str) -> frozenset[int]:
+        """Where the segmentation of a run of hanzi leaves a content character on its own (no
+        particle, stopword or negation): the places a two-character homophone typo may be
+        read. 不办 is no typo of 补办."""
+        loaded, found, position = self.loaded, set(), 0
+        for word in self.segment(chars):
+            if len(word) == 1 and word not in loaded.drop and word not in _NEGATIONS:
+                found.add(position)
+            position += len(word)
+        return frozenset(found)
+
+
+#: Characters that deny what follows: never read as a typo of another character.
+_NEGATIONS = frozenset("不没无非未别莫勿")
 
 _BASE_LOCK = threading.Lock()
 _BASE: tuple[dict[str, int], int] | None = None

@@ -268,9 +268,9 @@ class PinyinIndex:
     """Toneless pinyin of vocabulary words (two or more hanzi) -> the word."""
 
     MAX_WINDOW = 6
-    #: Two-character windows are left alone: one changed character is half the word, and
-    #: function characters misfire (春天的诗 is no typo of 的士). Short typos such as 社宝 are
-    #: listed in the synonyms instead.
+    #: Two-character windows are read only between characters the sentence's segmentation
+    #: leaves alone (``lone`` in :meth:`homophones`): one changed character is half the word,
+    #: and a character of a word misfires (无车证明 is no typo of 扯证, 春天的诗 of 的士).
     MIN_WINDOW = 3
 
     def __init__(
@@ -363,9 +363,17 @@ class PinyinIndex:
         return best[n]
 
     def homophones(
-        self, text: str, *, is_word: Callable[[str], bool]
+        self,
+        text: str,
+        *,
+        is_word: Callable[[str], bool],
+        lone: Callable[[str], Collection[int]] | None = None,
     ) -> tuple[str, list[tuple[str, str]]]:
-        """Replace hanzi windows that are no word but sound like a vocabulary word."""
+        """Replace hanzi windows that are no word but sound like a vocabulary word.
+
+        ``lone`` gives the positions of a run of hanzi that its segmentation leaves as single
+        content characters: a two-character window is read where both are (发漂 -> 发票,
+        申零 -> 申领), never without it."""
         changes: list[tuple[str, str]] = []
         if not self.words:
             return text, changes
@@ -374,10 +382,12 @@ class PinyinIndex:
         for run in _HANZI.finditer(text):
             chars = run.group(0)
             sounds = [char_pinyin(c) for c in chars]
+            alone = lone(chars) if lone is not None else ()
             i = 0
             while i < len(chars):
                 replaced = False
-                for size in range(min(self.MAX_WINDOW, len(chars) - i), self.MIN_WINDOW - 1, -1):
+                smallest = 2 if i in alone and i + 1 in alone else self.MIN_WINDOW
+                for size in range(min(self.MAX_WINDOW, len(chars) - i), smallest - 1, -1):
                     window = chars[i : i + size]
                     if window in self.known or is_word(window):
                         continue
