@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hall.guide import Decision, Engine, Scope, Thresholds, decide
+from hall.guide import NAMED_CAP, Decision, Engine, Scope, Thresholds, decide
 from hall.importers import import_file
 from hall.lexicons import Bank, shipped_entries
 from hall.models import Hit
@@ -125,7 +125,7 @@ def ask_all(engine: Engine, rows: list[Row]) -> list[Asked]:
             scope = Scope(
                 float(inside.max(initial=0.0)),
                 float(outside.max(initial=0.0)) if outside.size else 0.0,
-                named=bool(norm.named),
+                named=len(norm.named),
             )
         signals = {
             name: index.per_matter(per_unit[name] if keep is None else per_unit[name] * keep)
@@ -206,7 +206,7 @@ def _declined(asked: list[Asked], t: Thresholds, gates: np.ndarray) -> np.ndarra
         closeness[i] = (
             scope.closeness(t.out_of_scope_weight)
             + t.fit_weight * a.hits[0].score
-            + t.named_weight * scope.named
+            + t.named_weight * min(scope.named, NAMED_CAP)
         )
     return always[:, None] | (closeness[:, None] < gates[None, :])
 

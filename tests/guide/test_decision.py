@@ -255,16 +255,19 @@ def test_a_taught_example_declines_whatever_the_fit(
 # (named, named weight) -> decision, for a question just under the gate: closeness 0.60 +
 # (0.60 - 0.55) + 1.0 x 0.55 = 1.20 < 1.26.
 NAMED_TABLE = [
-    pytest.param(False, 0.1, Decision.NONE, id="no-subject-named"),
-    pytest.param(True, 0.1, Decision.CLARIFY, id="a-subject-named-lifts-it"),
-    pytest.param(True, 0.0, Decision.NONE, id="at-weight-0-naming-counts-for-nothing"),
-    pytest.param(True, 0.05, Decision.NONE, id="a-nudge-not-a-pass"),
+    pytest.param(0, 0.1, Decision.NONE, id="no-subject-named"),
+    pytest.param(1, 0.1, Decision.CLARIFY, id="a-subject-named-lifts-it"),
+    pytest.param(1, 0.0, Decision.NONE, id="at-weight-0-naming-counts-for-nothing"),
+    pytest.param(1, 0.05, Decision.NONE, id="a-nudge-not-a-pass"),
+    pytest.param(2, 0.05, Decision.CLARIFY, id="two-subjects-count-twice"),
+    # counted up to NAMED_CAP (2): four subjects lift no more than two
+    pytest.param(4, 0.02, Decision.NONE, id="counted-up-to-two"),
 ]
 
 
 @pytest.mark.parametrize(("named", "weight", "expected"), NAMED_TABLE)
 def test_naming_a_subject_counts_toward_the_gate(
-    named: bool, weight: float, expected: Decision
+    named: int, weight: float, expected: Decision
 ) -> None:
     """ "良民证去哪开" means little to the encoder, but names the hall's 无犯罪记录证明."""
     thresholds = Thresholds(

@@ -5,7 +5,7 @@ Built on ``lexicons``, ``models`` and the store's functions; knows nothing of HT
 
 from __future__ import annotations
 
-from hall.guide.decision import Decision, Reason, Scope, Thresholds, decide
+from hall.guide.decision import NAMED_CAP, Decision, Reason, Scope, Thresholds, decide
 from hall.guide.dialogue import ELEMENT_LABELS, Dialogue, Element, Reply, Suggestion, Turn
 from hall.guide.engine import Answer, Engine, Result, Snapshot, history_fields, history_row
 from hall.guide.errors import (
@@ -37,6 +37,7 @@ from hall.guide.speech import Clip, Speaker
 
 __all__ = [
     "ELEMENT_LABELS",
+    "NAMED_CAP",
     "Announcement",
     "Answer",
     "Clip",

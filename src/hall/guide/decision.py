@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from hall.models import Hit
 
-__all__ = ["Decision", "Reason", "Scope", "Thresholds", "decide"]
+__all__ = ["NAMED_CAP", "Decision", "Reason", "Scope", "Thresholds", "decide"]
 
 
 class Decision(StrEnum):
@@ -33,6 +33,8 @@ class Reason(StrEnum):
 
 
 RUDE_CATEGORIES = frozenset({"insult", "profanity"})
+#: The most named subjects that count toward the in-scope closeness (:attr:`Scope.named`).
+NAMED_CAP = 2
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class Scope:
     inside: float  # the nearest catalogue text (any matter's title, alias, question …)
     outside: float = 0.0  # the nearest out-of-scope example; 0 without examples
     example: str = ""  # that example
-    #: The question names a subject our synonyms know (:attr:`Normalized.named`).
-    named: bool = False
+    #: How many subjects our synonyms know the question names (:attr:`Normalized.named`),
+    #: counted up to :data:`NAMED_CAP`: "新房子要通自来水" names 商品房 and 用水报装, where
+    #: almost no out-of-scope question names two.
+    named: int = 0
 
     def closeness(self, weight: float) -> float:
         """In-scope closeness: the catalogue's nearness, raised or lowered by ``weight`` times
@@ -70,9 +74,9 @@ class Thresholds:
     #: reads "今天天气" as near "今天中午吃什么" as near the catalogue's "天气查询"; the fused
     #: score also counts the words and characters a catalogue text shares with the question.
     fit_weight: float = 0.0
-    #: What naming a subject our synonyms know adds to the in-scope closeness. "良民证去哪开"
-    #: means little to the encoder, but 无犯罪记录证明 is the hall's own word; "汽车异响" names
-    #: 机动车 too, so it is a nudge, not a pass.
+    #: What each subject our synonyms know that the question names adds to the in-scope
+    #: closeness. "良民证去哪开" means little to the encoder, but 无犯罪记录证明 is the hall's own
+    #: word; "汽车异响" names 机动车 too, so it is a nudge, not a pass.
     named_weight: float = 0.0
     #: An out-of-scope example this near, with no catalogue text as near, is the question
     #: itself, an admin's lesson: declined however well its words fit a title (unless the
@@ -97,9 +101,10 @@ def decide(
     its replacement, renewal and first licence): it asks which, even over a clear lead.
     ``scope`` says how near the question comes to the catalogue and to the out-of-scope
     examples: under ``thresholds.in_scope`` (with ``fit_weight`` times the best fused score
-    added, and ``named_weight`` if it names a subject) nothing fits (reason ``OUT_OF_SCOPE`` when an
-    example is nearer than the catalogue). Otherwise a plausible candidate is offered: a clear
-    winner is answered, anything else above ``clarify`` asks which.
+    added, and ``named_weight`` for each subject it names) nothing fits (reason
+    ``OUT_OF_SCOPE`` when an example is nearer than the catalogue). Otherwise a plausible
+    candidate is offered: a clear winner is answered, anything else above ``clarify`` asks
+    which.
 
     Returns the decision, its reason, and the hits to show: one for an answer, up to
     ``max_candidates`` close ones for a clarification, none when declining.
@@ -125,7 +130,7 @@ def decide(
         scope is not None
         and scope.closeness(thresholds.out_of_scope_weight)
         + thresholds.fit_weight * top
-        + thresholds.named_weight * scope.named
+        + thresholds.named_weight * min(scope.named, NAMED_CAP)
         < thresholds.in_scope
     ):
         reason = Reason.OUT_OF_SCOPE if scope.outside > scope.inside else Reason.NO_MATCH

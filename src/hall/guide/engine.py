@@ -624,7 +624,7 @@ class Engine:
             focus = None if clause is None else snap.normalizer.normalize(clause)
             hits = snap.index.search(norm, k=limit, vector=vector, focus=focus, focus_weight=weight)
             scope = Scope(
-                snap.index.closeness(vector), *snap.scope.nearest(vector), named=bool(norm.named)
+                snap.index.closeness(vector), *snap.scope.nearest(vector), named=len(norm.named)
             )
         blocked = norm.blocked
         if intent == RUDE_INTENT:  # rude without a blocked word: civility, like an insult
