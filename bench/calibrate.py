@@ -9,7 +9,8 @@ engine and its gates, ``bench/fresh_queries.jsonl``; when ../shared is there).
 Negatives are ours too: ``src/hall/data/nomatch_calibration.txt`` (chit-chat, rude, gibberish,
 out of scope) and every shipped example of the bank ``out_of_scope``, each held out from the
 examples the engine compares with (so it must be declined through the others).
-``bench/nomatch_queries.jsonl`` is kept apart: bench_search.py measures on it.
+``bench/nomatch_queries.jsonl`` and ``bench/held_queries.jsonl`` (our third set, held out) are
+kept apart: bench_search.py measures on them.
 
 The index holds the demo catalogue and, as distractors of a city's size, the bench catalogue
 (3,674 entries; the demo alone when ../shared is absent).
