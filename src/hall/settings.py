@@ -133,8 +133,9 @@ class Settings(BaseSettings):
         default=0.15,
         ge=0,
         le=1,
-        description="What naming a subject our synonyms know (居住证, 无犯罪记录证明; not 材料 "
-        "or 补领) adds to the in-scope closeness (0: it counts for nothing).",
+        description="What each subject our synonyms know that a question names (居住证, "
+        "无犯罪记录证明; not 材料 or 补领), up to two, adds to the in-scope closeness (0: naming "
+        "counts for nothing).",
     )
 
     clause_weight: float = Field(

@@ -31,8 +31,8 @@ log = logging.getLogger("hall.guide")
 THRESHOLDS_KEY = "thresholds"
 _FIELDS = ("answer", "margin", "clarify", "in_scope")
 #: The most each may be (in-scope closeness adds a weighted lead, a weighted fused score and the
-#: named weight to a cosine: up to 4.15 at the default weights, but only a question that spells
-#: out a title comes above 3).
+#: named weight, for up to two subjects, to a cosine: up to 4.3 at the default weights, but only
+#: a question that spells out a title comes above 3).
 _MAX = {"answer": 1.0, "margin": 1.0, "clarify": 1.0, "in_scope": 3.0}
 
 
