@@ -1,5 +1,6 @@
-"""A variant (变更, 注销, 延续, 补领, 换领, 查询) the question does not ask for ranks below its
-plain sibling; asked for, or with no plain sibling near the top, it ranks as its words score."""
+"""A variant (变更, 注销, 延续, 补领, 换领, 查询; a matter for foreigners or civil servants) the
+question does not ask for ranks below its plain sibling; asked for, or with no plain sibling near
+the top, it ranks as its words score."""
 
 from __future__ import annotations
 
@@ -136,3 +137,32 @@ def test_a_plain_sibling_that_scored_nothing_does_not_count() -> None:
     assert preference.adjust(np.array([0.1, 0.6], dtype=np.float32), "施工许可证")[1] == {
         1: ("change",)
     }
+
+
+AUDIENCES = (
+    "机动车驾驶证初次申领(大陆居民申领小型汽车准驾车型)",  # 0: plain
+    "机动车驾驶证初次申领(外国人申领小型汽车准驾车型)",  # 1: foreign
+    "机动车驾驶证初次申领(港澳台居民申请小型汽车准驾车型)",  # 2: foreign
+    "企业职工基本养老保险关系转移接续申请",  # 3: plain
+    "机关事业单位养老保险关系转移接续申请",  # 4: public
+)
+FOREIGN, PUBLIC = ("foreign",), ("public",)
+
+
+@pytest.mark.parametrize(
+    ("question", "lowered"),
+    [
+        # a citizen who says nothing of it is no foreigner and no civil servant
+        ("想考个小车驾照", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC}),
+        ("养老保险关系怎么转", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC}),
+        ("我是香港人，想在内地考驾照", {4: PUBLIC}),
+        ("老外能在这考驾照吗", {4: PUBLIC}),
+        ("我是事业编，养老保险关系怎么转", {1: FOREIGN, 2: FOREIGN}),
+    ],
+)
+def test_an_audience_not_named_ranks_below_the_general_matter(
+    question: str, lowered: dict[int, tuple[str, ...]]
+) -> None:
+    scores = np.full(len(AUDIENCES), 0.5, dtype=np.float32)
+    _, got = VariantPreference(AUDIENCES, penalty=0.03).adjust(scores, question)
+    assert got == lowered

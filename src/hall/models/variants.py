@@ -6,7 +6,11 @@ word but the action, so every signal scores them alike, and the variant often wi
 ("施工许可证" found 变更 first). A citizen who names only the service ("施工许可证", "办出生证")
 means getting it; one who wants a variant says so ("许可证要改", "到期了", "丢了", "查进度").
 
-So a matter whose title names a variant action the question gives no cue of ranks a little
+The same holds for a matter published for one audience beside the general one: 机动车驾驶证初次申领
+for 外国人 or 港澳台居民 beside 大陆居民, 机关事业单位养老保险关系转移接续 beside the 企业职工 one.
+A citizen who says nothing of being a foreigner or a civil servant is neither.
+
+So a matter whose title names a variant the question gives no cue of ranks a little
 lower, ``penalty``, when its plain sibling stands among the best matters: enough to order
 near-equal siblings, too little to pass over a matter the question fits better. Without a plain
 sibling near the top ("燃气价格查询" for "燃气怎么收费") the variant is simply the matter asked
@@ -23,7 +27,8 @@ import numpy.typing as npt
 
 __all__ = ["VARIANTS", "VariantPreference"]
 
-#: action -> (words that mark it in a title, words of a question that ask for it).
+#: variant (an action, or an audience) -> (words that mark it in a title, words of a question
+#: that ask for it).
 VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "change": (
         ("变更",),
@@ -51,6 +56,16 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "lookup": (
         ("查询",),
         ("查", "进度", "结果", "状态", "看看", "哪里看", "在哪看"),
+    ),
+    # audiences: the matter for foreigners and for residents of Hong Kong, Macao and Taiwan
+    "foreign": (
+        ("外国人", "外籍", "港澳台居民", "港澳居民", "台湾居民", "华侨"),
+        ("外国", "老外", "外籍", "国籍", "港澳", "香港", "澳门", "台湾", "台胞", "侨"),
+    ),
+    # and the one for civil servants and public institutions' staff
+    "public": (
+        ("机关事业单位",),
+        ("机关", "事业单位", "事业编", "公务员", "参公", "体制内"),
     ),
 }
 
