@@ -1,6 +1,6 @@
-"""A variant (变更, 注销, 延续, 补领, 换领, 查询; a matter for foreigners or civil servants) the
-question does not ask for ranks below its plain sibling; asked for, or with no plain sibling near
-the top, it ranks as its words score."""
+"""A variant (变更, 注销, 延续, 补领, 换领, 查询; a matter for foreigners, civil servants, veterans
+or the injured at work) the question does not ask for ranks below its plain sibling; asked for,
+or with no plain sibling near the top, it ranks as its words score."""
 
 from __future__ import annotations
 
@@ -145,19 +145,24 @@ AUDIENCES = (
     "机动车驾驶证初次申领(港澳台居民申请小型汽车准驾车型)",  # 2: foreign
     "企业职工基本养老保险关系转移接续申请",  # 3: plain
     "机关事业单位养老保险关系转移接续申请",  # 4: public
+    "退役军人养老保险关系转移接续申请",  # 5: military
+    "住院伙食补助费申领",  # 6: plain
+    "工伤保险住院伙食补助费申领",  # 7: injury
 )
-FOREIGN, PUBLIC = ("foreign",), ("public",)
+FOREIGN, PUBLIC, MILITARY, INJURY = ("foreign",), ("public",), ("military",), ("injury",)
 
 
 @pytest.mark.parametrize(
     ("question", "lowered"),
     [
         # a citizen who says nothing of it is no foreigner and no civil servant
-        ("想考个小车驾照", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC}),
-        ("养老保险关系怎么转", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC}),
-        ("我是香港人，想在内地考驾照", {4: PUBLIC}),
-        ("老外能在这考驾照吗", {4: PUBLIC}),
-        ("我是事业编，养老保险关系怎么转", {1: FOREIGN, 2: FOREIGN}),
+        ("想考个小车驾照", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC, 5: MILITARY, 7: INJURY}),
+        ("养老保险关系怎么转", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC, 5: MILITARY, 7: INJURY}),
+        ("我是香港人，想在内地考驾照", {4: PUBLIC, 5: MILITARY, 7: INJURY}),
+        ("老外能在这考驾照吗", {4: PUBLIC, 5: MILITARY, 7: INJURY}),
+        ("我是事业编，养老保险关系怎么转", {1: FOREIGN, 2: FOREIGN, 5: MILITARY, 7: INJURY}),
+        ("退伍了养老保险怎么转", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC, 7: INJURY}),
+        ("干活摔伤了住院的伙食补助", {1: FOREIGN, 2: FOREIGN, 4: PUBLIC, 5: MILITARY}),
     ],
 )
 def test_an_audience_not_named_ranks_below_the_general_matter(

@@ -8,7 +8,8 @@ means getting it; one who wants a variant says so ("许可证要改", "到期了
 
 The same holds for a matter published for one audience beside the general one: 机动车驾驶证初次申领
 for 外国人 or 港澳台居民 beside 大陆居民, 机关事业单位养老保险关系转移接续 beside the 企业职工 one.
-A citizen who says nothing of being a foreigner or a civil servant is neither.
+A citizen who says nothing of being a foreigner, a civil servant or a veteran, or of being hurt
+at work, is none of them.
 
 So a matter whose title names a variant the question gives no cue of ranks a little
 lower, ``penalty``, when its plain sibling stands among the best matters: enough to order
@@ -62,10 +63,20 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("外国人", "外籍", "港澳台居民", "港澳居民", "台湾居民", "华侨"),
         ("外国", "老外", "外籍", "国籍", "港澳", "香港", "澳门", "台湾", "台胞", "侨"),
     ),
-    # and the one for civil servants and public institutions' staff
+    # the one for civil servants and public institutions' staff
     "public": (
         ("机关事业单位",),
         ("机关", "事业单位", "事业编", "公务员", "参公", "体制内"),
+    ),
+    # the one for veterans
+    "military": (
+        ("退役军人", "军人", "复员干部", "转业干部"),
+        ("军", "退役", "退伍", "部队", "当兵", "服役", "复员", "转业"),
+    ),
+    # and the work-injury scheme's own
+    "injury": (
+        ("工伤",),
+        ("工伤", "伤", "摔", "事故", "职业病", "工亡"),
     ),
 }
 
