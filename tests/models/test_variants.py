@@ -171,3 +171,15 @@ def test_an_audience_not_named_ranks_below_the_general_matter(
     scores = np.full(len(AUDIENCES), 0.5, dtype=np.float32)
     _, got = VariantPreference(AUDIENCES, penalty=0.03).adjust(scores, question)
     assert got == lowered
+
+
+def test_an_audience_needs_no_sibling_but_an_action_does() -> None:
+    """工伤异地居住（就医）备案 shares no run with 其他临时外出就医人员备案, yet a question
+    that says nothing of an injury means the general one; 燃气价格查询 (an action) keeps its
+    score."""
+    titles = ("工伤异地居住（就医）备案", "其他临时外出就医人员备案", "燃气价格查询")
+    scores = np.full(len(titles), 0.5, dtype=np.float32)
+    _, got = VariantPreference(titles, penalty=0.03).adjust(scores, "去外地看病要备案吗")
+    assert got == {0: INJURY}
+    _, got = VariantPreference(titles, penalty=0.03).adjust(scores, "工伤了在外地看病")
+    assert got == {}

@@ -14,8 +14,10 @@ at work, is none of them.
 So a matter whose title names a variant the question gives no cue of ranks a little
 lower, ``penalty``, when its plain sibling stands among the best matters: enough to order
 near-equal siblings, too little to pass over a matter the question fits better. Without a plain
-sibling near the top ("燃气价格查询" for "燃气怎么收费") the variant is simply the matter asked
-about, and keeps its score. Title words and cues are the naming conventions of government
+sibling near the top ("燃气价格查询" for "燃气怎么收费") a variant action is simply the matter
+asked about, and keeps its score; an audience's matter is lowered beside any general matter
+that scored ("去外地看病要备案吗" means 异地就医, not 工伤异地居住（就医）备案, though the
+two titles share no words). Title words and cues are the naming conventions of government
 matters (like the administrative levels of :mod:`hall.models.regions`), not a hall's data.
 """
 
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["VARIANTS", "VariantPreference"]
+__all__ = ["AUDIENCES", "VARIANTS", "VariantPreference"]
 
 #: variant (an action, or an audience) -> (words that mark it in a title, words of a question
 #: that ask for it).
@@ -81,6 +83,9 @@ VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+#: The variants that are audiences, not actions.
+AUDIENCES = frozenset({"foreign", "public", "military", "injury"})
+
 #: Siblings share a run of this many characters outside the variant's words.
 SHARED = 4
 #: How many of the best matters are compared with each other.
@@ -96,7 +101,8 @@ class VariantPreference:
     names variant actions (:data:`VARIANTS`), none of which a question asks for, when a plain
     sibling (a title naming no variant that shares a run of :data:`SHARED` characters with it,
     the variant's words aside, and that scored) stands among the question's best matters. A
-    variant with no plain sibling there is simply the matter the question names."""
+    variant action with no plain sibling there is simply the matter the question names; an
+    audience (:data:`AUDIENCES`) needs only a matter for no audience among the best."""
 
     def __init__(self, titles: Sequence[str], *, penalty: float = 0.03) -> None:
         self.penalty = penalty
@@ -137,7 +143,10 @@ class VariantPreference:
             if (
                 actions
                 and unasked.issuperset(actions)
-                and any(not self._grams[i].isdisjoint(grams) for grams in plain)
+                and (
+                    any(not self._grams[i].isdisjoint(grams) for grams in plain)
+                    or (AUDIENCES.issuperset(actions) and bool(plain))
+                )
             ):
                 lowered[i] = actions
         if not lowered:
