@@ -15,10 +15,11 @@ So a matter whose title names a variant the question gives no cue of ranks a lit
 lower, ``penalty``, when its plain sibling stands among the best matters: enough to order
 near-equal siblings, too little to pass over a matter the question fits better. Without a plain
 sibling near the top ("燃气价格查询" for "燃气怎么收费") a variant action is simply the matter
-asked about, and keeps its score; an audience's matter is lowered beside any general matter
-that scored ("去外地看病要备案吗" means 异地就医, not 工伤异地居住（就医）备案, though the
-two titles share no words). Title words and cues are the naming conventions of government
-matters (like the administrative levels of :mod:`hall.models.regions`), not a hall's data.
+asked about, and keeps its score; an audience's matter is lowered beside any plain matter
+(one naming no variant) that scored ("去外地看病要备案吗" means 异地就医, not
+工伤异地居住（就医）备案, though the two titles share no words). Title words and cues are the
+naming conventions of government matters (like the administrative levels of
+:mod:`hall.models.regions`), not a hall's data.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class VariantPreference:
     sibling (a title naming no variant that shares a run of :data:`SHARED` characters with it,
     the variant's words aside, and that scored) stands among the question's best matters. A
     variant action with no plain sibling there is simply the matter the question names; an
-    audience (:data:`AUDIENCES`) needs only a matter for no audience among the best."""
+    audience (:data:`AUDIENCES`) needs only a plain matter that scored among the best."""
 
     def __init__(self, titles: Sequence[str], *, penalty: float = 0.03) -> None:
         self.penalty = penalty
