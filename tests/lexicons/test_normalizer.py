@@ -23,6 +23,10 @@ TOKENS = [
     ("身份证，怎么办？", ["=身份证"], "stopword-and-punctuation"),
     ("身份证吗", ["=身份证"], "particle"),
     ("我想查一下公积金啊", ["=查一下", "=公积金"], "stopwords-particles-synonyms"),
+    # fillers jieba cuts apart are dropped whole, not leaving 问, 下 or 要 behind
+    ("我想问一下社保卡怎么办", ["=社保卡"], "filler-想问一下"),
+    ("请问下居住证", ["=居住证"], "filler-请问下"),
+    ("我要居住证", ["=居住证"], "filler-我要"),
     ("二胎", ["=二胎"], "second-child"),
     ("准生证", ["=准生证"], "birth-permit"),
     ("生育服务证", ["=准生证"], "same-group"),

@@ -186,6 +186,11 @@ class Normalizer:
         for word in sorted(w for w in words if len(w) >= 2 and " " not in w):
             give_way()  # a rebuild beside requests lets the questions in flight go first
             tokenizer.add_word(word, freq=max(tokenizer.FREQ.get(word, 0), 2000))
+        # Our fillers that jieba does not know (想问, 问一下, 请问下) are words too, dropped whole:
+        # cut apart, "我想问一下" leaves 问 behind and "请问下" leaves 下.
+        for word in sorted(map(self._clean, self.lexicons.particles | self.lexicons.stopwords)):
+            if len(word) >= 2 and " " not in word and not tokenizer.FREQ.get(word):
+                tokenizer.add_word(word, freq=2000)
 
         blocked = PhraseMatcher(
             (self._compact(self._clean(word)), category)
