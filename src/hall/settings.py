@@ -170,6 +170,15 @@ class Settings(BaseSettings):
         "延续, 补领, 换领, 查询) the question gives no cue of: '施工许可证' means 核发, not 变更. "
         "0: variants rank as their words score.",
     )
+    audience_penalty: float = Field(
+        default=0.09,
+        ge=0,
+        le=1,
+        description="Subtracted instead from a matter for one audience (外国人, 港澳台居民, "
+        "机关事业单位, 退役军人, 工伤) when the question says nothing of it and a general matter "
+        "scored: who says nothing of a work injury is not asking the work-injury scheme. "
+        "0: audiences rank as their words score.",
+    )
 
     # The hall and its guide.
     guide_name: str = "小政"

@@ -87,7 +87,9 @@ def test_a_plain_sibling_beyond_the_shortlist_does_not_count() -> None:
     [(), ("燃气费缴纳", "居民身份证申领"), TITLES],  # empty, no variant, turned off (below)
 )
 def test_nothing_is_adjusted_when_off_or_without_variants(titles: tuple[str, ...]) -> None:
-    preference = VariantPreference(titles, penalty=0.0 if titles == TITLES else 0.03)
+    preference = VariantPreference(
+        titles, penalty=0.0 if titles == TITLES else 0.03, audience_penalty=0.0
+    )
     scores = np.linspace(0.1, 0.9, len(titles), dtype=np.float32)
     adjusted, lowered = preference.adjust(scores, "施工许可证")
     assert lowered == {}
@@ -183,3 +185,38 @@ def test_an_audience_needs_no_sibling_but_an_action_does() -> None:
     assert got == {0: INJURY}
     _, got = VariantPreference(titles, penalty=0.03).adjust(scores, "工伤了在外地看病")
     assert got == {}
+
+
+def test_an_audience_loses_more_than_an_action() -> None:
+    """A lead of 0.06 survives the action's 0.03 but not the audience's 0.09: who says nothing
+    of a work injury is not asking the work-injury scheme."""
+    titles = (
+        "工伤异地居住（就医）备案",
+        "异地长期居住人员备案",
+        "建筑工程施工许可证核发",
+        "建筑工程施工许可证变更",
+    )
+    preference = VariantPreference(titles, penalty=0.03, audience_penalty=0.09)
+    scores = np.array([0.80, 0.74, 0.74, 0.80], dtype=np.float32)
+    adjusted, got = preference.adjust(scores, "异地就医备案 施工许可证")
+    assert got == {0: INJURY, 3: ("change",)}
+    assert adjusted == pytest.approx([0.71, 0.74, 0.74, 0.77])
+    assert preference.penalty_of(INJURY) == 0.09
+    assert preference.penalty_of(("change",)) == 0.03
+
+
+def test_each_penalty_turns_off_alone() -> None:
+    titles = (
+        "工伤保险住院伙食补助费申领",
+        "住院伙食补助费申领",
+        "施工许可证核发",
+        "施工许可证变更",
+    )
+    scores = np.full(len(titles), 0.5, dtype=np.float32)
+    actions_only = VariantPreference(titles, penalty=0.03, audience_penalty=0.0)
+    assert actions_only.adjust(scores, "住院伙食补助 施工许可证")[1] == {3: ("change",)}
+    audiences_only = VariantPreference(titles, penalty=0.0, audience_penalty=0.09)
+    assert audiences_only.adjust(scores, "住院伙食补助 施工许可证")[1] == {0: INJURY}
+    off = VariantPreference(titles, penalty=0.0, audience_penalty=0.0)
+    assert not off.active
+    assert off.adjust(scores, "住院伙食补助 施工许可证")[1] == {}

@@ -389,6 +389,7 @@ class Engine:
                 region_bonus=self.settings.region_bonus,
                 region_local=self.settings.region_local_bonus,
                 variant_penalty=self.settings.variant_penalty,
+                audience_penalty=self.settings.audience_penalty,
             ),
             lexicons_digest=lexicons.digest(),
             query_cache=self.query_cache,

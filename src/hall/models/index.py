@@ -88,6 +88,8 @@ class IndexSettings:
     #: Subtracted from a matter whose title names a variant (变更, 注销, 查询 …) the question
     #: does not ask for (:mod:`hall.models.variants`).
     variant_penalty: float = 0.03
+    #: Subtracted instead from a matter for an audience (外国人, 工伤 …) the question names not.
+    audience_penalty: float = 0.09
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,9 @@ class MatterIndex:
             local=self.settings.region_local,
         )
         self._variants = VariantPreference(
-            [e.title for e in self._entries], penalty=self.settings.variant_penalty
+            [e.title for e in self._entries],
+            penalty=self.settings.variant_penalty,
+            audience_penalty=self.settings.audience_penalty,
         )
         self._units = units
         positions = np.array([u.matter for u in units], dtype=np.intp)
@@ -593,7 +597,7 @@ class MatterIndex:
                 signals["region"] = round(float(adjustment[position]), 4)
                 evidence["region"] = f"region: {entry.region}"
             if int(position) in lowered:
-                signals["variant"] = -self._variants.penalty
+                signals["variant"] = -self._variants.penalty_of(lowered[int(position)])
                 named = self._variants.words(entry.title, lowered[int(position)])
                 evidence["variant"] = f"title: {entry.title} ({'、'.join(named)}, not asked)"
             hits.append(

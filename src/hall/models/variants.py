@@ -16,8 +16,9 @@ lower, ``penalty``, when its plain sibling stands among the best matters: enough
 near-equal siblings, too little to pass over a matter the question fits better. Without a plain
 sibling near the top ("燃气价格查询" for "燃气怎么收费") a variant action is simply the matter
 asked about, and keeps its score; an audience's matter is lowered beside any plain matter
-(one naming no variant) that scored ("去外地看病要备案吗" means 异地就医, not
-工伤异地居住（就医）备案, though the two titles share no words). Title words and cues are the
+(one naming no variant) that scored, and by more (``audience_penalty``): "异地就医备案" means the
+medical insurance's 异地长期居住人员备案 and its kin, not 工伤异地居住（就医）备案, though that
+title holds every word of the question and theirs do not. Title words and cues are the
 naming conventions of government matters (like the administrative levels of
 :mod:`hall.models.regions`), not a hall's data.
 """
@@ -103,10 +104,14 @@ class VariantPreference:
     sibling (a title naming no variant that shares a run of :data:`SHARED` characters with it,
     the variant's words aside, and that scored) stands among the question's best matters. A
     variant action with no plain sibling there is simply the matter the question names; an
-    audience (:data:`AUDIENCES`) needs only a plain matter that scored among the best."""
+    audience (:data:`AUDIENCES`) needs only a plain matter that scored among the best, and
+    loses ``audience_penalty``: a citizen says who they are when it matters."""
 
-    def __init__(self, titles: Sequence[str], *, penalty: float = 0.03) -> None:
+    def __init__(
+        self, titles: Sequence[str], *, penalty: float = 0.03, audience_penalty: float = 0.09
+    ) -> None:
         self.penalty = penalty
+        self.audience_penalty = audience_penalty
         self._actions = [
             tuple(a for a, (words, _) in VARIANTS.items() if any(w in t for w in words))
             for t in titles
@@ -119,7 +124,7 @@ class VariantPreference:
     @property
     def active(self) -> bool:
         """Whether any adjustment can happen (a penalty, and titles that name a variant)."""
-        return bool(self.penalty and self._present)
+        return any(self.penalty_of((a,)) for a in self._present)
 
     def unasked(self, text: str) -> frozenset[str]:
         """The variant actions of this catalogue that ``text`` (the question, in any of its
@@ -144,6 +149,7 @@ class VariantPreference:
             if (
                 actions
                 and unasked.issuperset(actions)
+                and self.penalty_of(actions) > 0
                 and (
                     any(not self._grams[i].isdisjoint(grams) for grams in plain)
                     or (AUDIENCES.issuperset(actions) and bool(plain))
@@ -153,9 +159,13 @@ class VariantPreference:
         if not lowered:
             return scores, {}
         adjusted = scores.copy()
-        rows = list(lowered)
-        adjusted[rows] = np.maximum(adjusted[rows] - self.penalty, 0.0)
+        for i, actions in lowered.items():
+            adjusted[i] = max(adjusted[i] - self.penalty_of(actions), 0.0)
         return adjusted, lowered
+
+    def penalty_of(self, actions: Sequence[str]) -> float:
+        """What a matter lowered for these variants loses: an audience's (only) more."""
+        return self.audience_penalty if AUDIENCES.issuperset(actions) else self.penalty
 
     @staticmethod
     def words(title: str, actions: Sequence[str]) -> list[str]:
