@@ -164,7 +164,8 @@ class VariantPreference:
         return adjusted, lowered
 
     def penalty_of(self, actions: Sequence[str]) -> float:
-        """What a matter lowered for these variants loses: an audience's (only) more."""
+        """What a matter lowered for these variants loses: ``audience_penalty`` when all of
+        them are audiences, else ``penalty``."""
         return self.audience_penalty if AUDIENCES.issuperset(actions) else self.penalty
 
     @staticmethod
