@@ -504,6 +504,7 @@ class Speaker:
         self._closed = False
         self._reason: str | None = "not started"
         self._syntheses = 0
+        self._counting = threading.Lock()  # not _lock: a job may run inside submit()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Speaker:
@@ -764,29 +765,37 @@ class Speaker:
             if path.exists():
                 return None
             future = self._inflight.get(clip_id)
-            if future is not None:
+            if future is not None and not future.done():  # a done one may have lost its file
                 return future
             text = self._text(clip_id)
             engine, voice = self._engine, self._voice
             if self._closed or engine is None or voice is None:
                 raise SpeechUnavailable(self._reason or "speech is unavailable")
             rate, timeout_s = self.rate, self.timeout_s
-            future = engine.submit(
-                lambda e: engine.synthesize(e, voice.id, rate, text, path, timeout_s)
-            )
+
+            def job(e: Any) -> NDArray[np.int16]:
+                samples = engine.synthesize(e, voice.id, rate, text, path, timeout_s)
+                self._made(path)
+                return samples
+
+            future = engine.submit(job)
             self._inflight[clip_id] = future
-        future.add_done_callback(lambda done: self._done(clip_id, done))
+        future.add_done_callback(lambda done: self._forget(clip_id, done))
         return future
 
-    def _done(self, clip_id: str, future: Future[NDArray[np.int16]]) -> None:
+    def _made(self, path: Path) -> None:
+        """Count a clip just synthesised, inside its job: a waiter's ``result()`` may return
+        before the future's callbacks run, and the count and a pruning must precede it."""
+        with self._counting:
+            self._syntheses += 1
+        with suppress(OSError):
+            self._wrote(path.stat().st_size, path)
+
+    def _forget(self, clip_id: str, future: Future[NDArray[np.int16]]) -> None:
+        """Drop a finished job, unless a newer one for the id took its place already."""
         with self._lock:
-            self._inflight.pop(clip_id, None)
-            made = not future.cancelled() and future.exception() is None
-            self._syntheses += made
-        if made:
-            path = self.cache_dir / f"{clip_id}.wav"
-            with suppress(OSError):
-                self._wrote(path.stat().st_size, path)
+            if self._inflight.get(clip_id) is future:
+                del self._inflight[clip_id]
 
     def _text(self, cid: str) -> str:
         """The spoken form ``prepare`` stored for this id, checked against this speaker's voice."""
