@@ -316,6 +316,16 @@ def test_rude_input_is_never_echoed(dialogue: Dialogue, store: Store) -> None:
     assert "傻逼" not in item.query
 
 
+@pytest.mark.parametrize("message", ["我真的不想活了", "我想去死", "活不下去了"])
+def test_a_citizen_in_distress_is_given_the_hotline(dialogue: Dialogue, message: str) -> None:
+    """Not a civility prompt, nor matters to pick: the hotline, and a guide who listens."""
+    turn = dialogue.turn(message)
+    assert turn.reply.intent == "distress"
+    assert "12356" in turn.reply.text
+    assert turn.reply.look.state is State.LISTENING
+    assert turn.reply.suggestions == []
+
+
 def test_every_turn_is_in_the_history(dialogue: Dialogue, store: Store) -> None:
     a = dialogue.turn("你好")
     dialogue.turn("生育登记", session_id=a.session_id)

@@ -142,6 +142,14 @@ DECLINES = [
     ("傻 逼", N, Reason.RUDE, None, "* *"),
     ("你个傻逼，驾照丢了", N, Reason.RUDE, None, "你个**,驾照丢了"),  # masked text is NFKC
     ("我想办假证", N, Reason.BLOCKED, None, "我想***"),
+    # a phrase wrapped in pronouns, particles or intensifiers, or said twice, is still the phrase
+    ("笨死了你", N, Reason.RUDE, None, "笨死了你"),
+    ("你真是笨死了", N, Reason.RUDE, None, "你真是笨死了"),
+    ("你怎么不去死", N, Reason.RUDE, None, "你怎么不去死"),
+    ("滚", N, Reason.RUDE, None, "滚"),
+    ("你好你好", N, Reason.CHITCHAT, "greeting", "你好你好"),
+    ("谢谢你们啊", N, Reason.CHITCHAT, "thanks", "谢谢你们啊"),
+    ("我真的不想活了", N, Reason.CHITCHAT, "distress", "我真的不想活了"),
 ]
 
 
@@ -153,6 +161,24 @@ def test_declines(engine: Engine) -> None:
         assert answer.results == [], query
         assert answer.reply, query
         assert not set("{}") & set(answer.reply), answer.reply
+
+
+@pytest.mark.parametrize(
+    "query",
+    # a trigger inside a longer word, or beside words that are not filler, is no chit-chat
+    [
+        "去死亡登记",
+        "我想死亡登记",
+        "他妈妈的户口",
+        "你好我想办身份证",
+        "想死亡证明",
+        "靠近地铁的派出所",
+    ],
+)
+def test_a_trigger_inside_a_question_is_no_chitchat(engine: Engine, query: str) -> None:
+    answer = engine.ask(query)
+    assert answer.reason not in (Reason.RUDE, Reason.CHITCHAT), answer.reason
+    assert answer.intent is None
 
 
 def lines(engine: Engine, texts: tuple[str, ...]) -> set[str]:
@@ -180,6 +206,7 @@ def test_decline_replies(engine: Engine, settings: Settings) -> None:
             prompts = replies(engine, Bank.CIVILITY) | lines(engine, persona.lines["rude"])
             assert reply in prompts, reply
             assert not any(word in (reply or "") for word in RUDE_WORDS), reply
+        assert "12356" in (engine.ask("我想去死").reply or "")
         nothing = engine.ask("xq zzv kkp").reply
         assert nothing in lines(engine, persona.phrasings[State.APOLOGISING])
 

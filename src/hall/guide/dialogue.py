@@ -110,6 +110,8 @@ _PICK = re.compile(
 )
 #: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
 _FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
+#: A citizen who says they want to die: the hotline, an attentive look, and no matter buttons.
+DISTRESS_INTENT = "distress"
 #: How long the popular matters are reused before the history is asked again.
 POPULAR_TTL_S = 300.0
 
@@ -619,6 +621,8 @@ class Dialogue:
                 return Reply(text, self.persona.look(State.GOODBYE), "none", intent=intent)
             if intent in _FRIENDLY:
                 return Reply(text, self.persona.look(State.ANSWERING), "none", intent=intent)
+            if intent == DISTRESS_INTENT:
+                return Reply(text, self.persona.look(State.LISTENING), "none", intent=intent)
             # Small talk the hall cannot serve (the weather, a joke): decline, offer matters.
             return Reply(
                 text,

@@ -85,6 +85,8 @@ log = logging.getLogger("hall.guide")
 _UNREAD = frozenset({Bank.OUT_OF_SCOPE})
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
 RUDE_INTENT = "rude"
+#: Words that may wrap a chit-chat phrase beside particles and stopwords: "你真是笨死了".
+_INTENSIFIERS = frozenset({"真", "真是", "真的", "太", "好", "就是", "简直", "还"})
 MAX_QUERY_CHARS = 500
 
 
@@ -167,6 +169,8 @@ class Snapshot:
     index: MatterIndex
     triggers: tuple[tuple[str, str], ...]
     trigger_phrases: tuple[str, ...]
+    #: The triggers of two characters or more, longest first: those found wrapped in filler.
+    wrapping_triggers: tuple[tuple[str, str], ...]
     understanding: Understanding
     #: The questions no matter answers (the bank ``out_of_scope``), embedded.
     scope: OutOfScope
@@ -361,6 +365,9 @@ class Engine:
                 index=index,
                 triggers=triggers,
                 trigger_phrases=tuple(phrase for phrase, _ in triggers),
+                wrapping_triggers=tuple(
+                    sorted((t for t in triggers if len(t[0]) >= 2), key=lambda t: -len(t[0]))
+                ),
                 understanding=understanding,
                 scope=scope,
                 persona=persona,
@@ -500,6 +507,14 @@ class Engine:
         best = process.extractOne(text, snap.trigger_phrases, scorer=fuzz.ratio, score_cutoff=88)
         if best is not None:
             return snap.triggers[best[2]][1]
+        # A phrase said once or more, wrapped only in pronouns, particles and intensifiers
+        # ("笨死了你", "你真是笨死了", "去死去死"): the longest such phrase. What is left must be
+        # filler, so a phrase inside a word is none ("去死亡证明" leaves 亡证明).
+        for phrase, intent in snap.wrapping_triggers:
+            if phrase in text and snap.normalizer.is_filler(
+                text.replace(phrase, ""), also=_INTENSIFIERS
+            ):
+                return intent
         if not norm.tokens:
             # Only stopwords and particles left: a greeting or thanks wrapped in politeness.
             for phrase, intent in snap.triggers:

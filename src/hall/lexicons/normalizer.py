@@ -362,6 +362,12 @@ class Normalizer:
         cleaned = self._clean(text)
         return _masked(cleaned, self.find_blocked(text))
 
+    def is_filler(self, text: str, *, also: Collection[str] = ()) -> bool:
+        """Whether a cleaned text holds nothing but particles, stopwords (pronouns among them)
+        and the words ``also`` names: what may wrap a chit-chat phrase ("笨死了你")."""
+        drop = self.loaded.drop
+        return all(word in drop or word in also for word in self.segment(self._compact(text)))
+
     def segment(self, text: str) -> list[str]:
         """Words of an already cleaned text, with the engine's own dictionary."""
         return [w for w in self.loaded.tokenizer.lcut(text, HMM=False) if w.strip()]  # type: ignore[attr-defined]
