@@ -508,8 +508,8 @@ class Engine:
         if best is not None:
             return snap.triggers[best[2]][1]
         # A phrase said once or more, wrapped only in pronouns, particles and intensifiers
-        # ("笨死了你", "你真是笨死了", "去死去死"): the longest such phrase. What is left must be
-        # filler, so a phrase inside a word is none ("去死亡证明" leaves 亡证明).
+        # ("笨死了你", "你真是笨死了", "你好你好"): the longest such phrase. What is left must be
+        # filler, so a phrase inside a word is none ("我想死亡登记" leaves 亡登记).
         for phrase, intent in snap.wrapping_triggers:
             if phrase in text and snap.normalizer.is_filler(
                 text.replace(phrase, ""), also=_INTENSIFIERS
