@@ -64,6 +64,13 @@ def test_a_life_event_comes_with_its_matters(
     assert all(m["title"] for m in body["event"]["matters"])
 
 
+def test_distress_inside_a_question_comes_with_care(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "失业了不想活了怎么领失业金"}).json()
+    assert "12356" in body["care"]
+    assert body["decision"] in ("answer", "clarify")
+    assert "care" not in client.get("/api/search", params={"q": "驾照丢了怎么办"}).json()
+
+
 def test_one_matter_has_no_event(client: TestClient) -> None:
     assert "event" not in client.get("/api/search", params={"q": "驾照丢了怎么办"}).json()
 

@@ -24,7 +24,7 @@ from hall.guide import dialogue as dialogue_module
 from hall.guide.dialogue import element_request, element_text
 from hall.guide.understanding import ElementPhrases, build_understanding
 from hall.importers import load_demo
-from hall.lexicons import LexiconSet, Normalizer
+from hall.lexicons import Bank, LexiconSet, Normalizer
 from hall.settings import Settings
 from hall.store import (
     MatterRecord,
@@ -324,6 +324,29 @@ def test_a_citizen_in_distress_is_given_the_hotline(dialogue: Dialogue, message:
     assert "12356" in turn.reply.text
     assert turn.reply.look.state is State.LISTENING
     assert turn.reply.suggestions == []
+
+
+def test_distress_inside_a_question_is_answered_after_the_hotline(dialogue: Dialogue) -> None:
+    """The question is still answered as one (its matters to pick), the hotline said first."""
+    turn = dialogue.turn("失业了不想活了怎么领失业金")
+    assert "12356" in turn.reply.text
+    assert turn.reply.decision in ("answer", "clarify")
+    offered = [s.message for s in turn.reply.suggestions]
+    matter = turn.reply.matter["title"] if turn.reply.matter else None
+    assert "失业保险金申领" in [*offered, matter]
+    assert turn.reply.text.index("12356") < turn.reply.text.index("失业保险金申领")
+
+
+def test_distress_said_rudely_is_not_scolded(dialogue: Dialogue) -> None:
+    turn = dialogue.turn("活不下去了你个傻逼")
+    assert "12356" in turn.reply.text
+    assert turn.reply.look.state is State.LISTENING
+    assert "傻逼" not in turn.reply.text
+    lexicons = dialogue.engine.lexicons
+    assert lexicons is not None
+    prompts = [t for texts in lexicons.replies(Bank.CIVILITY).values() for t in texts]
+    assert prompts
+    assert not any(prompt in turn.reply.text for prompt in prompts)
 
 
 def test_every_turn_is_in_the_history(dialogue: Dialogue, store: Store) -> None:

@@ -181,6 +181,44 @@ def test_a_trigger_inside_a_question_is_no_chitchat(engine: Engine, query: str) 
     assert answer.intent is None
 
 
+CARES = [
+    # distress said inside a question, as whole words: the hotline comes before the answer
+    ("我想办理低保但是活不下去了", True),
+    ("失业了不想活了怎么领失业金", True),
+    ("想自杀怎么办理", True),
+    ("工作没了活着没意思", True),
+    # inside another word, or no distress at all: nothing added
+    ("我想死亡登记", False),
+    ("去死亡登记", False),
+    ("想死亡证明", False),
+    ("身份证丢了怎么补", False),
+    # distress and nothing else: the reply itself is the hotline, not an added line
+    ("我不想活了", False),
+]
+
+
+@pytest.mark.parametrize(("query", "cares"), CARES)
+def test_distress_inside_a_question_brings_the_hotline(
+    engine: Engine, query: str, cares: bool
+) -> None:
+    answer = engine.ask(query)
+    assert (answer.care is not None) is cares
+    if cares:
+        assert answer.care in replies(engine, Bank.CHITCHAT, "distress")
+        assert "12356" in answer.care
+        assert answer.intent is None  # still a question: searched and decided as one
+
+
+def test_no_distress_replies_no_care(engine: Engine, store: Store) -> None:
+    """An admin who empties the distress replies gets no generic chit-chat line instead."""
+    question = "我想办理低保但是活不下去了"
+    assert engine.ask(question).care is not None
+    distress = [e for e in engine.lexicons.bank(Bank.CHITCHAT) if e.term == "distress"]
+    remove_entries(store, Bank.CHITCHAT, distress, by="admin")
+    engine.refresh()
+    assert engine.ask(question).care is None
+
+
 def lines(engine: Engine, texts: tuple[str, ...]) -> set[str]:
     """Persona templates as said, placeholders filled."""
     fill = {

@@ -183,6 +183,12 @@ class SearchPublic(BaseModel):
         description="When the question names a life event rather than one matter "
         "(孩子出生后要办哪些手续): the event and its matters in order.",
     )
+    care: str | None = Field(
+        default=None,
+        description="When a question also says the citizen wants to die "
+        "(我想办理低保但是活不下去了): caring words and the psychological assistance hotline, to "
+        "say before the answer.",
+    )
 
     @classmethod
     def from_domain(cls, answer: Answer) -> SearchPublic:
@@ -200,6 +206,7 @@ class SearchPublic(BaseModel):
             )
             if answer.event
             else None,
+            care=answer.care,
         )
 
 

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from hall.guide.decision import Decision, Reason
-from hall.guide.engine import Answer, Engine, history_fields
+from hall.guide.engine import DISTRESS_INTENT, Answer, Engine, history_fields
 from hall.guide.errors import ConversationConflict
 from hall.guide.persona import Look, Persona, State
 from hall.guide.understanding import NEXT, ElementPhrases, ResolvedEvent
@@ -110,8 +110,6 @@ _PICK = re.compile(
 )
 #: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
 _FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
-#: A citizen who says they want to die: the hotline, an attentive look, and no matter buttons.
-DISTRESS_INTENT = "distress"
 #: How long the popular matters are reused before the history is asked again.
 POPULAR_TTL_S = 300.0
 
@@ -302,7 +300,7 @@ class Dialogue:
             # "继续" plus an insult is an insult: the engine declines it, and the history keeps
             # it masked, never as a step of the guide.
             answer = self.engine.ask(text, k=5)
-            return self._decline(state, answer), answer
+            return self._cared(self._decline(state, answer), answer), answer
         compact = self._compact(text)
         phrases = self.engine.understanding.elements
         element, rest = element_request(compact, phrases)
@@ -335,7 +333,17 @@ class Dialogue:
             # An element of no matter: ask which matter, offer the popular ones.
             return self._ask_matter(state, element), None
         answer = self.engine.ask(text, k=5)
-        return self._after_engine(state, answer, element, current), answer
+        return self._cared(self._after_engine(state, answer, element, current), answer), answer
+
+    def _cared(self, reply: Reply, answer: Answer) -> Reply:
+        """A question that also says distress ("我想办理低保但是活不下去了"): the caring words and
+        the hotline first, then the answer. Said rudely, the caring words alone and a guide who
+        listens: never a civility prompt."""
+        if answer.care is None:
+            return reply
+        if answer.reason in (Reason.RUDE, Reason.BLOCKED):
+            return Reply(answer.care, self.persona.look(State.LISTENING), "none")
+        return replace(reply, text=f"{answer.care}{reply.text}")
 
     def _after_engine(
         self, state: dict[str, Any], answer: Answer, element: Element | None, current: str | None

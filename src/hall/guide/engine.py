@@ -85,6 +85,10 @@ log = logging.getLogger("hall.guide")
 _UNREAD = frozenset({Bank.OUT_OF_SCOPE})
 #: The trigger intent for rudeness that no blocked word catches ("你真笨").
 RUDE_INTENT = "rude"
+#: The trigger intent of a citizen who says they want to die: the psychological assistance
+#: hotline, as a reply of its own or, said inside a question, before the answer
+#: (:attr:`Answer.care`).
+DISTRESS_INTENT = "distress"
 #: Words that may wrap a chit-chat phrase beside particles and stopwords: "你真是笨死了".
 _INTENSIFIERS = frozenset({"真", "真是", "真的", "太", "好", "就是", "简直", "还"})
 MAX_QUERY_CHARS = 500
@@ -123,6 +127,9 @@ class Answer:
     event: ResolvedEvent | None = None
     #: How near the question came to the catalogue and to the out-of-scope examples.
     scope: Scope | None = None
+    #: Caring words and the hotline (the chit-chat bank's distress replies) when a question
+    #: that is more than distress says it ("我想办理低保但是活不下去了"): said before the answer.
+    care: str | None = None
 
 
 def _why(hit: Hit, norm: Normalized) -> list[str]:
@@ -171,6 +178,9 @@ class Snapshot:
     trigger_phrases: tuple[str, ...]
     #: The triggers of two characters or more, longest first: those found wrapped in filler.
     wrapping_triggers: tuple[tuple[str, str], ...]
+    #: The distress triggers, longest first: looked for inside any question
+    #: (:meth:`Engine._cares`).
+    distress_phrases: tuple[str, ...]
     understanding: Understanding
     #: The questions no matter answers (the bank ``out_of_scope``), embedded.
     scope: OutOfScope
@@ -368,6 +378,12 @@ class Engine:
                 wrapping_triggers=tuple(
                     sorted((t for t in triggers if len(t[0]) >= 2), key=lambda t: -len(t[0]))
                 ),
+                distress_phrases=tuple(
+                    sorted(
+                        {p for p, intent in triggers if intent == DISTRESS_INTENT and len(p) >= 2},
+                        key=lambda p: (-len(p), p),
+                    )
+                ),
                 understanding=understanding,
                 scope=scope,
                 persona=persona,
@@ -522,6 +538,29 @@ class Engine:
                     return intent
         return None
 
+    def _cares(self, snap: Snapshot, text: str) -> bool:
+        """Whether the question says distress as whole words, whatever else it asks: "我想办理低保
+        但是活不下去了" does, "我想死亡登记" does not (死亡 is one word). Only when the chit-chat
+        bank has distress replies to say."""
+        if not snap.distress_phrases:
+            return False
+        compact = snap.normalizer.compact(text)
+        if not any(phrase in compact for phrase in snap.distress_phrases):
+            return False
+        if not snap.lexicons.replies(Bank.CHITCHAT).get(DISTRESS_INTENT):
+            return False
+        bounds, position = {0}, 0
+        for word in snap.normalizer.segment(compact):
+            position = compact.find(word, position) + len(word)
+            bounds.add(position)
+        for phrase in snap.distress_phrases:
+            start = compact.find(phrase)
+            while start != -1:
+                if start in bounds and start + len(phrase) in bounds:
+                    return True
+                start = compact.find(phrase, start + 1)
+        return False
+
     def reply_for(
         self, reason: Reason, intent: str | None, *, persona: Persona | None = None
     ) -> str | None:
@@ -603,6 +642,9 @@ class Engine:
         reply = self.reply_for(reason, intent) if decision is Decision.NONE else None
         if decision is Decision.CLARIFY:
             reply = "您是想办理以下哪一项？"
+        care = None
+        if intent != DISTRESS_INTENT and self._cares(snap, text):
+            care = self.reply_for(Reason.CHITCHAT, DISTRESS_INTENT)
         latency = (time.perf_counter() - started) * 1000
         answer = Answer(
             query=norm.masked if blocked else text,
@@ -618,6 +660,7 @@ class Engine:
             event=event,
             vector=None if vector is None else np.asarray(vector, dtype=np.float32),
             scope=seen.scope,
+            care=care,
         )
         if record:
             history_id = self.record(answer, session_id=session_id, channel=channel)
