@@ -207,6 +207,25 @@ def test_plain_is_the_sentence_as_written(query: str, plain: str, normalizer: No
     assert normalizer.normalize(query).plain == plain
 
 
+SAYS = [
+    ("我想办理低保但是活不下去了", ("活不下去了",), True),
+    ("失业了，不想活了！怎么领失业金", ("不想活了",), True),  # through punctuation
+    ("我想死亡登记", ("我想死",), False),  # 死亡 is one word
+    ("去死亡登记", ("去死",), False),
+    ("想死亡证明", ("想死", "我想死"), False),
+    ("我想死亡登记，我想死", ("我想死",), True),  # a later occurrence as whole words
+    ("身份证丢了", ("不想活了",), False),
+    ("不想活了", (), False),
+]
+
+
+@pytest.mark.parametrize(("text", "phrases", "says"), SAYS)
+def test_says_a_phrase_only_as_whole_words(
+    text: str, phrases: tuple[str, ...], says: bool, normalizer: Normalizer
+) -> None:
+    assert normalizer.says(text, phrases) is says
+
+
 def test_empty_input() -> None:
     result = Normalizer(LexiconSet()).normalize("")
     assert (result.tokens, result.terms, result.text, result.masked) == ((), (), "", "")

@@ -539,27 +539,12 @@ class Engine:
         return None
 
     def _cares(self, snap: Snapshot, text: str) -> bool:
-        """Whether the question says distress as whole words, whatever else it asks: "我想办理低保
-        但是活不下去了" does, "我想死亡登记" does not (死亡 is one word). Only when the chit-chat
-        bank has distress replies to say."""
-        if not snap.distress_phrases:
-            return False
-        compact = snap.normalizer.compact(text)
-        if not any(phrase in compact for phrase in snap.distress_phrases):
-            return False
-        if not snap.lexicons.replies(Bank.CHITCHAT).get(DISTRESS_INTENT):
-            return False
-        bounds, position = {0}, 0
-        for word in snap.normalizer.segment(compact):
-            position = compact.find(word, position) + len(word)
-            bounds.add(position)
-        for phrase in snap.distress_phrases:
-            start = compact.find(phrase)
-            while start != -1:
-                if start in bounds and start + len(phrase) in bounds:
-                    return True
-                start = compact.find(phrase, start + 1)
-        return False
+        """Whether the question says distress as whole words, whatever else it asks
+        (:meth:`Normalizer.says`), and the chit-chat bank has distress replies to say."""
+        return bool(snap.distress_phrases) and (
+            snap.normalizer.says(text, snap.distress_phrases)
+            and bool(snap.lexicons.replies(Bank.CHITCHAT).get(DISTRESS_INTENT))
+        )
 
     def reply_for(
         self, reason: Reason, intent: str | None, *, persona: Persona | None = None

@@ -368,6 +368,26 @@ class Normalizer:
         drop = self.loaded.drop
         return all(word in drop or word in also for word in self.segment(self._compact(text)))
 
+    def says(self, text: str, phrases: Iterable[str]) -> bool:
+        """Whether a text says one of the phrases as whole words of the engine's own
+        segmentation: "我想办理低保但是活不下去了" says 活不下去了, "我想死亡登记" no 我想死
+        (死亡 is one word)."""
+        compact = self.compact(text)
+        wanted = [phrase for phrase in phrases if phrase and phrase in compact]
+        if not wanted:
+            return False
+        bounds, position = {0}, 0
+        for word in self.segment(compact):
+            position = compact.find(word, position) + len(word)
+            bounds.add(position)
+        for phrase in wanted:
+            start = compact.find(phrase)
+            while start != -1:
+                if start in bounds and start + len(phrase) in bounds:
+                    return True
+                start = compact.find(phrase, start + 1)
+        return False
+
     def segment(self, text: str) -> list[str]:
         """Words of an already cleaned text, with the engine's own dictionary."""
         return [w for w in self.loaded.tokenizer.lcut(text, HMM=False) if w.strip()]  # type: ignore[attr-defined]
