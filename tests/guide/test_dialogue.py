@@ -19,6 +19,7 @@ from hall.guide import (
     Engine,
     Persona,
     State,
+    load_hall_info,
 )
 from hall.guide import dialogue as dialogue_module
 from hall.guide.dialogue import element_request, element_text
@@ -276,6 +277,44 @@ def test_an_element_of_no_matter_asks_which_matter(dialogue: Dialogue) -> None:
     assert turn.reply.matter is None
     assert turn.reply.element is None
     assert turn.reply.suggestions  # the popular matters to choose from
+
+
+def test_the_hall_s_hours_are_told_with_no_matter_in_context(
+    dialogue: Dialogue, store: Store, settings: Settings
+) -> None:
+    """ "几点上班" and "电话多少" of no matter ask the hall itself: its hours and phone, not
+    "which matter's place?"."""
+    facts = load_hall_info(store, settings).fills()
+    hours = dialogue.turn("几点上班")
+    assert hours.reply.intent == "hall_hours"
+    assert facts["hours"] in hours.reply.text
+    assert hours.reply.look.state is State.ANSWERING
+    phone = dialogue.turn("电话多少", session_id=hours.session_id)
+    assert phone.reply.intent == "hall_phone"
+    assert facts["phone"] in phone.reply.text
+
+
+def test_a_matter_s_place_or_the_hall_s_hours_with_a_matter_in_context(
+    dialogue: Dialogue, store: Store, settings: Settings
+) -> None:
+    """With a matter in context, "几点上班" is the matter's place and hours; "大厅几点下班" names
+    the hall: its hours, and the matter stays in context for the next follow-up."""
+    first = dialogue.turn("生育登记")
+    sid = first.session_id
+    with store.session(commit=False) as session:
+        record = get_matter(session, "HD-0101").record
+    assert record.location is not None
+    when = dialogue.turn("几点上班", session_id=sid)
+    assert when.reply.element is Element.LOCATION
+    assert record.location in when.reply.text
+    hall = dialogue.turn("大厅几点下班", session_id=sid)
+    assert hall.reply.intent == "hall_hours"
+    assert load_hall_info(store, settings).hours in hall.reply.text
+    assert record.location not in hall.reply.text
+    materials = dialogue.turn("要带什么材料", session_id=sid)
+    assert materials.reply.element is Element.MATERIALS
+    assert materials.reply.matter is not None
+    assert materials.reply.matter["code"] == "HD-0101"
 
 
 def test_a_life_event_offers_its_matters_in_order(dialogue: Dialogue) -> None:

@@ -22,6 +22,8 @@ from hall.guide import (
     Persona,
     Reason,
     State,
+    load_hall_info,
+    save_hall_info,
     save_persona,
 )
 from hall.guide import engine as engine_module
@@ -217,6 +219,61 @@ def test_no_distress_replies_no_care(engine: Engine, store: Store) -> None:
     remove_entries(store, Bank.CHITCHAT, distress, by="admin")
     engine.refresh()
     assert engine.ask(question).care is None
+
+
+# question -> the hall intent it asks, and the fact of the hall (HallInfo) its reply must say
+HALL_QUESTIONS = [
+    ("你们几点下班", "hall_hours", "hours"),
+    ("大厅几点开门啊", "hall_hours", "hours"),
+    ("政务服务中心几点开门", "hall_hours", "hours"),
+    ("周六上班吗", "hall_hours", "hours"),
+    ("请问大厅在哪里", "hall_address", "address"),
+    ("政务中心地址", "hall_address", "address"),
+    ("电话多少", "hall_phone", "phone"),
+    ("你们电话是多少", "hall_phone", "phone"),
+    ("怎么去大厅", "hall_transport", "transport"),
+    ("能停车吗", "hall_transport", "transport"),
+]
+
+
+@pytest.mark.parametrize(("query", "intent", "fact"), HALL_QUESTIONS)
+def test_the_hall_s_own_facts_are_answered(
+    engine: Engine, store: Store, settings: Settings, query: str, intent: str, fact: str
+) -> None:
+    """ "几点下班", "大厅在哪": the hall's hours, address, phone or way there, as the back office's
+    hall introduction holds them; before, these were declined as no matter."""
+    answer = engine.ask(query)
+    assert (answer.decision, answer.reason, answer.intent) == (N, Reason.CHITCHAT, intent)
+    said = load_hall_info(store, settings).fills()[fact]
+    assert said in (answer.reply or "")
+    assert not set("{}") & set(answer.reply or "")
+
+
+@pytest.mark.parametrize(
+    "query",
+    # a matter's place, phone or time: the matter, never the hall's own facts
+    ["护照在哪里办", "身份证补办电话多少", "驾驶证几天能办好", "社保局周六上班吗"],
+)
+def test_a_matter_s_place_is_no_hall_question(engine: Engine, query: str) -> None:
+    assert not (engine.ask(query).intent or "").startswith("hall_")
+
+
+def test_an_admin_s_hall_introduction_is_what_the_guide_says(
+    engine: Engine, store: Store, settings: Settings
+) -> None:
+    info = load_hall_info(store, settings).model_copy(
+        update={
+            "hours": "周一至周六 8:30-18:00",
+            "address": "滨江路88号",
+            "transport": ["地铁2号线滨江站A出口"],
+            "bus_lines": [],
+        }
+    )
+    save_hall_info(store, info, by="admin")
+    engine.refresh()
+    assert "周一至周六 8:30-18:00" in (engine.ask("几点下班").reply or "")
+    assert "滨江路88号" in (engine.ask("大厅在哪里").reply or "")
+    assert "地铁2号线滨江站A出口" in (engine.ask("怎么去大厅").reply or "")
 
 
 def lines(engine: Engine, texts: tuple[str, ...]) -> set[str]:

@@ -94,6 +94,29 @@ def test_the_openapi_examples_are_valid() -> None:
             model.model_validate(example)
 
 
+# (transport, bus lines) -> what the guide's {transport} says
+WAYS = [
+    (["地铁示例2号线。"], ["示例3路"], "地铁示例2号线；途经公交：示例3路"),
+    (["地铁示例2号线", "自驾：地下停车场"], [], "地铁示例2号线；自驾：地下停车场"),
+    ([], ["示例3路", "示例5路"], "途经公交：示例3路、示例5路"),
+    ([], [], "路线请拨打0000-1234567咨询"),  # nothing entered: the phone, never an empty line
+]
+
+
+@pytest.mark.parametrize(("transport", "bus_lines", "said"), WAYS)
+def test_the_guide_s_fills_say_the_hall(
+    transport: list[str], bus_lines: list[str], said: str
+) -> None:
+    info = parse_hall_info(with_(transport=transport, bus_lines=bus_lines))
+    assert info.fills() == {
+        "hall": "示例区政务服务中心",
+        "address": "本市示例路2号",
+        "hours": "每天 8:00-20:00",
+        "phone": "0000-1234567",
+        "transport": said,
+    }
+
+
 def test_lists_may_be_empty() -> None:
     info = parse_hall_info(with_(transport=[], bus_lines=[], announcements=[]))
     assert (info.transport, info.bus_lines, info.announcements) == ([], [], [])

@@ -224,7 +224,8 @@ BAD = [
     ),
     pytest.param(
         {"phrasings": {"welcome": ["我是{nam}"]}},
-        "phrasings.welcome[0]: unknown placeholder {nam}; may use {hours}, {name}, {phone}",
+        "phrasings.welcome[0]: unknown placeholder {nam}; may use {address}, {hall}, {hours}, "
+        "{name}, {phone}, {transport}",
         id="placeholder-typo",
     ),
     pytest.param(

@@ -109,7 +109,21 @@ _PICK = re.compile(
     r"^(?:选|选择|要|是)?(?:第)?(最后|[一二两三四五12345首头])(?:个|项|条|种|号)?(?:吧|啊|呀|的)?$"
 )
 #: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
-_FRIENDLY = frozenset({"thanks", "praise", "identity", "ability", "human"})
+#: Chit-chat the guide answers gladly: no apology, no matters offered. The hall intents say
+#: the hall's own hours, address, phone and way there (:meth:`HallInfo.fills`).
+_FRIENDLY = frozenset(
+    {
+        "thanks",
+        "praise",
+        "identity",
+        "ability",
+        "human",
+        "hall_hours",
+        "hall_address",
+        "hall_phone",
+        "hall_transport",
+    }
+)
 #: How long the popular matters are reused before the history is asked again.
 POPULAR_TTL_S = 300.0
 
@@ -330,7 +344,11 @@ class Dialogue:
         if current and going_on:
             return self._next(state, current), None
         if follow_up and not current:
-            # An element of no matter: ask which matter, offer the popular ones.
+            # An element of no matter: ask which matter, offer the popular ones; unless it asks
+            # the hall itself ("几点上班", "电话多少"): then the hall's own hours or phone.
+            answer = self.engine.ask(text, k=5)
+            if answer.reason is Reason.CHITCHAT:
+                return self._decline(state, answer), answer
             return self._ask_matter(state, element), None
         answer = self.engine.ask(text, k=5)
         return self._cared(self._after_engine(state, answer, element, current), answer), answer
@@ -371,8 +389,8 @@ class Dialogue:
                 "clarify",
                 suggestions=buttons,
             )
-        # Declined.
-        if current and element is not None:
+        # Declined: "在哪交钱" still asks the matter in context, "大厅几点下班" the hall.
+        if current and element is not None and answer.reason is not Reason.CHITCHAT:
             return self._element(state, current, element)
         return self._decline(state, answer)
 
@@ -453,8 +471,7 @@ class Dialogue:
     # -- replies --------------------------------------------------------------------------
 
     def _fill(self, **extra: str) -> dict[str, str]:
-        hall = self.engine.snapshot.hall
-        return {"name": self.persona.name, "phone": hall.phone, "hours": hall.hours, **extra}
+        return {"name": self.persona.name, **self.engine.snapshot.hall.fills(), **extra}
 
     def _record(self, code: str) -> MatterRecord | None:
         """The matter as the pinned snapshot holds it (active ones; no round trip to the store),

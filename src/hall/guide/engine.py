@@ -558,7 +558,7 @@ class Engine:
         snap = self.snapshot
         lexicons = snap.lexicons
         persona = persona or snap.persona
-        fill = {"name": persona.name, "phone": snap.hall.phone, "hours": snap.hall.hours}
+        fill = {"name": persona.name, **snap.hall.fills()}
         choices: tuple[str, ...] = ()
         if reason is Reason.CHITCHAT and intent:
             choices = lexicons.replies(Bank.CHITCHAT).get(intent, ())

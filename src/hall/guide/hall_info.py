@@ -88,6 +88,21 @@ class HallInfo(BaseModel):
     bus_lines: list[_BusLine] = Field(default_factory=list, max_length=100)
     announcements: list[Announcement] = Field(default_factory=list, max_length=50)
 
+    def fills(self) -> dict[str, str]:
+        """What the guide's replies may say of the hall (``{hall}``, ``{address}``, ``{hours}``,
+        ``{phone}``, ``{transport}``), so "大厅几点下班" is answered with what an admin entered
+        here, never with text written into the replies."""
+        ways = "；".join(line.rstrip("。；;") for line in self.transport)
+        if self.bus_lines:
+            ways += ("；" if ways else "") + "途经公交：" + "、".join(self.bus_lines)
+        return {
+            "hall": self.name,
+            "address": self.address,
+            "hours": self.hours,
+            "phone": self.phone,
+            "transport": ways or f"路线请拨打{self.phone}咨询",
+        }
+
 
 def parse_hall_info(data: Any) -> HallInfo:
     """Validate ``data``; :class:`HallInfoInvalid` names each bad field (``bus_lines[2]``)."""

@@ -5,8 +5,9 @@ the shipped ``hall/data/persona.json`` fills whatever the store lacks, so a site
 touched it, or one shipped a newer release with new lines, always has a complete guide. A
 corrupt stored value is logged and ignored: the guide keeps talking with the shipped persona.
 
-Templates use ``{name}``, ``{phone}``, ``{hours}`` and, where :data:`FILLS` allows,
-``{matter}`` and ``{element}``. Other braces are text; filling never raises.
+Templates use ``{name}``, the hall's ``{hall}``, ``{address}``, ``{phone}``, ``{hours}`` and
+``{transport}`` (:meth:`HallInfo.fills`) and, where :data:`FILLS` allows, ``{matter}`` and
+``{element}``. Other braces are text; filling never raises.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ LINES = (
     "expired",  # the conversation timed out
 )
 
-_COMMON = frozenset({"name", "phone", "hours"})
+_COMMON = frozenset({"name", "hall", "address", "phone", "hours", "transport"})
 #: The placeholders each state and line may use: the dialogue fills exactly these, so an
 #: admin's template with any other ``{...}`` is refused rather than shown to citizens raw.
 FILLS: Mapping[str, frozenset[str]] = MappingProxyType(

@@ -144,11 +144,7 @@ def persona(engine: EngineDep) -> GuidePublic:
     snapshot = engine.snapshot
     data = snapshot.persona.to_dict()
     looks = {state: LookPublic(**look) for state, look in data["looks"].items()}
-    fill = {
-        "name": snapshot.persona.name,
-        "phone": snapshot.hall.phone,
-        "hours": snapshot.hall.hours,
-    }
+    fill = {"name": snapshot.persona.name, **snapshot.hall.fills()}
     phrasings = {
         state.value: [fill_template(t, fill) for t in snapshot.persona.phrasings[state]]
         for state in WIDGET_STATES
