@@ -272,6 +272,52 @@ def test_an_element_after_a_clarification_asks_which_of_the_options(
     assert picked.reply.matter["title"] == options[1]
 
 
+# a follow-up with 结婚登记 in context -> whether it is still of 结婚登记
+FOLLOW_UPS_OF_A_MATTER = [
+    ("在哪交钱", True),  # names nothing: the matter in context
+    ("户口本丢了可以办吗", True),  # 补领 and 办理 are steps of any matter
+    ("离婚要带什么", False),  # names 离婚: 离婚登记, never 结婚登记's materials
+]
+
+
+@pytest.mark.parametrize(("message", "stays"), FOLLOW_UPS_OF_A_MATTER)
+def test_a_follow_up_naming_another_matter_leaves_the_one_in_context(
+    dialogue: Dialogue, message: str, stays: bool
+) -> None:
+    first = dialogue.turn("结婚登记")
+    assert first.reply.matter is not None
+    assert first.reply.matter["code"] == "HD-0704"
+    turn = dialogue.turn(message, session_id=first.session_id)
+    matter = turn.reply.matter["code"] if turn.reply.matter else None
+    assert (matter == "HD-0704") is stays
+    if not stays:  # 离婚登记 if anything: never a list of strangers without it
+        assert "「结婚登记」" not in turn.reply.text
+        offered = [s.message for s in turn.reply.suggestions]
+        if turn.reply.decision in ("answer", "clarify", "element"):
+            assert "离婚登记" in [*offered, turn.reply.matter["title"] if turn.reply.matter else ""]
+
+
+# (matter in context, follow-up) -> the matter it is answered of (None: none, and never the
+# one in context); the hashing encoder declines the last two alone
+ANSWERED_FOLLOW_UPS = [
+    ("结婚登记", "驾照丢了要带什么", "HD-0402"),  # names another matter: that matter
+    ("机动车驾驶证期满换证", "提前多久可以换", "HD-0401"),  # names nothing: the one in context
+    ("机动车驾驶证期满换证", "护照要多少钱", None),  # names 护照: never the licence's fee
+]
+
+
+@pytest.mark.parametrize(("first", "message", "code"), ANSWERED_FOLLOW_UPS)
+def test_a_follow_up_is_of_the_matter_it_names(
+    dialogue: Dialogue, first: str, message: str, code: str | None
+) -> None:
+    opened = dialogue.turn(first)
+    assert opened.reply.matter is not None
+    turn = dialogue.turn(message, session_id=opened.session_id)
+    got = turn.reply.matter["code"] if turn.reply.matter else None
+    assert got == code
+    assert (turn.reply.element is not None) is (code is not None)
+
+
 def test_an_element_of_no_matter_asks_which_matter(dialogue: Dialogue) -> None:
     turn = dialogue.turn("要带什么材料")
     assert turn.reply.matter is None

@@ -146,3 +146,24 @@ def test_a_new_matter_changes_the_context(dialogue: Dialogue) -> None:
     where = dialogue.turn("在哪办", session_id=opened.session_id)
     assert where.reply.matter is not None
     assert where.reply.matter["code"] == "HD-0407"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "code"),
+    [
+        ("结婚登记", "离婚要带什么", "HD-0705"),  # was 结婚登记's materials
+        ("驾照快到期了", "护照要多少钱", "HD-0407"),
+    ],
+)
+def test_a_follow_up_naming_another_matter_leaves_the_context(
+    dialogue: Dialogue, first: str, then: str, code: str
+) -> None:
+    opened = dialogue.turn(first)
+    assert opened.reply.matter is not None
+    follow = dialogue.turn(then, session_id=opened.session_id)
+    offered = [s.message for s in follow.reply.suggestions]
+    if follow.reply.matter is not None:
+        assert follow.reply.matter["code"] == code, follow.reply.text
+    else:  # asked which: the named matter among the options
+        assert dialogue.engine.index is not None
+        assert dialogue.engine.index.title(code) in offered, follow.reply.text

@@ -559,3 +559,22 @@ def test_a_colloquial_phrase_stops_at_a_word(text: str, present: str, absent: st
 )
 def test_two_character_typos(normalizer: Normalizer, text: str, plain: str) -> None:
     assert normalizer.normalize(text).plain == plain
+
+
+# a follow-up -> the words that may name what it is about: no steps of a matter, no single
+# characters
+TOPIC_WORDS = [
+    ("离婚要带什么", ("离婚",)),
+    ("户口本丢了可以办吗", ("居民户口簿",)),  # 补领 and 办理 are steps
+    ("在哪交钱", ()),
+    ("要带什么材料", ()),
+    ("多久能拿到证", ()),
+    ("小孩能办吗", ("子女",)),
+]
+
+
+@pytest.mark.parametrize(("text", "words"), TOPIC_WORDS)
+def test_topic_words_leave_out_the_steps_of_any_matter(
+    normalizer: Normalizer, text: str, words: tuple[str, ...]
+) -> None:
+    assert normalizer.topic_words(text) == words

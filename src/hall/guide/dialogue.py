@@ -372,7 +372,7 @@ class Dialogue:
             state["options"] = []
             return self._answer_matter(state, answer.results[0].code, element)
         if answer.decision is Decision.CLARIFY:
-            if current and element is not None:
+            if current and element is not None and not self._names_another(answer, current):
                 # "在哪交钱" with a matter in context: the element, not a list of strangers.
                 return self._element(state, current, element)
             state["options"] = [r.code for r in answer.results]
@@ -389,10 +389,33 @@ class Dialogue:
                 "clarify",
                 suggestions=buttons,
             )
-        # Declined: "在哪交钱" still asks the matter in context, "大厅几点下班" the hall.
-        if current and element is not None and answer.reason is not Reason.CHITCHAT:
+        # Declined: "在哪交钱" still asks the matter in context, "大厅几点下班" the hall, and
+        # "离婚要带什么" never 结婚登记.
+        if (
+            current
+            and element is not None
+            and answer.reason is not Reason.CHITCHAT
+            and not self._names_another(answer, current)
+        ):
             return self._element(state, current, element)
         return self._decline(state, answer)
+
+    def _names_another(self, answer: Answer, current: str) -> bool:
+        """Whether a question names a word of a candidate's title that the matter in context
+        lacks: "离婚要带什么" with 结婚登记 in context names 离婚 of 离婚登记, so it is no
+        follow-up of 结婚登记 (it was answered with 结婚登记's materials); "在哪交钱" and
+        "户口本丢了可以办吗" name none (:meth:`Normalizer.topic_words`)."""
+        normalizer, index = self.engine.normalizer, self.engine.index
+        assert normalizer is not None, "the engine is loaded before any turn"
+        words = normalizer.topic_words(answer.query)
+        if not words or index is None:
+            return False
+        own = normalizer.normalize(index.title(current) or "").text
+        for hit in answer.candidates[:5]:
+            title = normalizer.normalize(hit.title).text
+            if hit.code != current and any(w in title and w not in own for w in words):
+                return True
+        return False
 
     def _event(self, state: dict[str, Any], event: ResolvedEvent, element: Element | None) -> Reply:
         """A life event: its matters in order, as buttons; a pick answers one of them."""

@@ -111,6 +111,9 @@ class _Loaded:
     drop: frozenset[str] = field(default_factory=frozenset)
     #: Canonical forms of the synonyms that name a subject (see :attr:`Normalized.named`).
     subjects: frozenset[str] = field(default_factory=frozenset)
+    #: The words of the follow-up phrases and request cues (材料, 办理地点, 补领, 申请): steps
+    #: of any matter, naming none.
+    steps: frozenset[str] = field(default_factory=frozenset)
 
 
 class Normalizer:
@@ -145,17 +148,29 @@ class Normalizer:
                 # the subjects are found by reading phrases with the rest already built (a
                 # normaliser is handed on only once loaded)
                 self._loaded = self._build()
-                self._loaded = replace(self._loaded, subjects=self._subjects())
+                steps = self._steps()
+                self._loaded = replace(
+                    self._loaded,
+                    subjects=frozenset(self._loaded.canonical.values()) - steps,
+                    steps=steps,
+                )
         return self
 
-    def _subjects(self) -> frozenset[str]:
-        """The synonyms' canonical forms less the words of the follow-up phrases and request cues
-        as this normaliser reads them (材料, 办理地点, 补领, 申请): what is left names a subject."""
+    def _steps(self) -> frozenset[str]:
+        """The words of the follow-up phrases and request cues as this normaliser reads them
+        (材料, 办理地点, 补领, 申请). The synonyms' canonical forms less these name a subject."""
         steps: set[str] = set()
         for bank in (Bank.ELEMENTS, Bank.REQUEST_CUES):
             for entry in self.lexicons.bank(bank):
                 steps.update(self.normalize(entry.value).tokens)
-        return frozenset(self.loaded.canonical.values()) - steps
+        return frozenset(steps)
+
+    def topic_words(self, text: str) -> tuple[str, ...]:
+        """The words of a text that may name what it is about: two characters or more, and no
+        step of a matter. "离婚要带什么" has 离婚, "户口本丢了可以办吗" 居民户口簿 (补领 and 办理
+        are steps), "在哪交钱" none."""
+        steps = self.loaded.steps
+        return tuple(t for t in self.normalize(text).tokens if len(t) >= 2 and t not in steps)
 
     def _build(self) -> _Loaded:
         import jieba
