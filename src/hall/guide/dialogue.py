@@ -108,9 +108,9 @@ _ORDINALS = {
 _PICK = re.compile(
     r"^(?:选|选择|要|是)?(?:第)?(最后|[一二两三四五12345首头])(?:个|项|条|种|号)?(?:吧|啊|呀|的)?$"
 )
-#: Chit-chat the guide answers in its own right; any other small talk is a polite decline.
-#: Chit-chat the guide answers gladly: no apology, no matters offered. The hall intents say
-#: the hall's own hours, address, phone and way there (:meth:`HallInfo.fills`).
+#: Chit-chat the guide answers in its own right (no apology, no matters offered); any other
+#: small talk is a polite decline. The hall intents say the hall's own hours, address, phone
+#: and way there (:meth:`HallInfo.fills`).
 _FRIENDLY = frozenset(
     {
         "thanks",
