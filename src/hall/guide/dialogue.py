@@ -401,21 +401,20 @@ class Dialogue:
         return self._decline(state, answer)
 
     def _names_another(self, answer: Answer, current: str) -> bool:
-        """Whether a question names a word of a candidate's title that the matter in context
-        lacks: "离婚要带什么" with 结婚登记 in context names 离婚 of 离婚登记, so it is no
-        follow-up of 结婚登记 (it was answered with 结婚登记's materials); "在哪交钱" and
-        "户口本丢了可以办吗" name none (:meth:`Normalizer.topic_words`)."""
+        """Whether a question names a word of a candidate's title or alias that the matter in
+        context lacks (:meth:`MatterIndex.named_in`): "离婚要带什么" with 结婚登记 in context
+        names 离婚 of 离婚登记, so it is no follow-up of 结婚登记 (it was answered with
+        结婚登记's materials); "在哪交钱" and "户口本丢了可以办吗" name none
+        (:meth:`Normalizer.topic_words`)."""
         normalizer, index = self.engine.normalizer, self.engine.index
         assert normalizer is not None, "the engine is loaded before any turn"
-        words = normalizer.topic_words(answer.query)
-        if not words or index is None:
+        if index is None:
             return False
-        own = normalizer.normalize(index.title(current) or "").text
-        for hit in answer.candidates[:5]:
-            title = normalizer.normalize(hit.title).text
-            if hit.code != current and any(w in title and w not in own for w in words):
-                return True
-        return False
+        others = [hit.code for hit in answer.candidates[:5] if hit.code != current]
+        return any(
+            index.named_in(word, others) and not index.named_in(word, [current])
+            for word in normalizer.topic_words(answer.query)
+        )
 
     def _event(self, state: dict[str, Any], event: ResolvedEvent, element: Element | None) -> Reply:
         """A life event: its matters in order, as buttons; a pick answers one of them."""
